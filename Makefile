@@ -1,0 +1,47 @@
+# InterHub — the verbs people use. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint bench locales extract db clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "InterHub needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D messages -i $< -o $@
+
+locales: $(STAMP) $(MO_FILES) ## compile the gettext catalogues
+
+extract: $(STAMP) ## refresh locales/messages.pot and merge it into every catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
+
+db: $(STAMP) ## migrate the database and load the demo data
+	$(BIN)/interhub db upgrade
+	$(BIN)/interhub db seed
+
+run: locales db ## set everything up and start the bot (console chat without TELEGRAM_BOT_TOKEN)
+	$(BIN)/interhub run
+
+test: locales ## set everything up and run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check bot nlu knowledge actions tests
+	$(BIN)/ruff format --check bot nlu knowledge actions tests
+	$(BIN)/mypy
+
+clean: ## remove the virtual environment and build artefacts
+	rm -rf $(VENV) $(MO_FILES) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""Message log for analytics: pseudonymous, with question text only under consent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from actions.db import Database
+from actions.models import MessageLog, User, utcnow
+
+#: Question texts are kept this long; the pseudonymous counts stay for reporting.
+TEXT_RETENTION = timedelta(days=365)
+
+
+class MessageLogService:
+    """Appends to the message log."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self,
+        telegram_id: int,
+        *,
+        direction: str,
+        language: str | None,
+        intent: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Log one message; the text is dropped unless the person consented."""
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        async with self.db.transaction() as session:
+            user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+            if user is None:
+                return
+            session.add(
+                MessageLog(
+                    pseudonym=user.pseudonym,
+                    direction=direction,
+                    language=language,
+                    intent=intent,
+                    text=text if user.has_consent else None,
+                )
+            )
+
+    async def purge_expired_texts(self) -> int:
+        """Blank question texts older than the retention period; return how many."""
+        cutoff = utcnow() - TEXT_RETENTION
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                MessageLog.__table__.update()
+                .where(MessageLog.created_at < cutoff, MessageLog.text.is_not(None))
+                .values(text=None)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+

@@ -1,0 +1,82 @@
+"""Gettext catalogues and locale resolution.
+
+Every user-facing string goes through ``translator(lang)``; messages are English msgids written with
+``.format()`` placeholders. Catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are
+compiled to ``.mo`` by the build (``make locales``).
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+#: Supported interface languages with their native names, in picker order.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "it": "Italiano",
+    "de": "Deutsch",
+    "sl": "Slovenščina",
+    "hr": "Hrvatski",
+    "hu": "Magyar",
+    "ar": "العربية",
+    "zh": "中文",
+    "uk": "Українська",
+    "tr": "Türkçe",
+    "es": "Español",
+    "fr": "Français",
+}
+SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
+RTL_LANGUAGES = frozenset({"ar"})
+
+Translate = Callable[[str], str]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+class MissingCatalogError(RuntimeError):
+    """A compiled catalogue is missing: run ``make locales``."""
+
+
+@cache
+def _catalog(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    try:
+        return gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[lang])
+    except FileNotFoundError:
+        raise MissingCatalogError(
+            f"no compiled catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
+        ) from None
+
+
+def translator(lang: str) -> Translate:
+    """Return the gettext function for a supported language (English for anything else)."""
+    return _catalog(lang if lang in LANGUAGE_NAMES else "en").gettext
+
+
+def normalise_language_code(code: str | None) -> str | None:
+    """Map a Telegram ``language_code`` such as ``it-IT`` or ``zh-hans`` to a supported language."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LANGUAGE_NAMES else None
+
+
+def resolve_language(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """Pick the stored choice, else Telegram's language if supported, else the default."""
+    if stored in LANGUAGE_NAMES:
+        return stored
+    return normalise_language_code(telegram_code) or default
+
+
+def is_rtl(lang: str) -> bool:
+    """Tell whether a language is written right to left."""
+    return lang in RTL_LANGUAGES

@@ -1,0 +1,113 @@
+"""Database tables. Outside the Telegram edge a person is known only by ``User.pseudonym``."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+COUNTRIES = ("IT", "DE", "SI", "HR", "HU")
+SECTORS = ("fashion", "design", "food", "other")
+ROLES = ("user", "coach", "partner", "admin")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def new_pseudonym() -> str:
+    """Return a random identifier that reveals nothing about the person."""
+    return "u_" + secrets.token_hex(8)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a JSON type for dict columns."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class User(Base):
+    """A person using the bot. Profile fields are filled only after consent."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True, default=new_pseudonym)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    sector: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    roles: Mapped[str] = mapped_column(String(64), default="user")
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def role_set(self) -> set[str]:
+        """The person's roles as a set."""
+        return set(filter(None, self.roles.split(",")))
+
+    @property
+    def has_consent(self) -> bool:
+        """Whether the person agreed to a stored profile."""
+        return self.consent_at is not None
+
+
+class MessageLog(Base):
+    """One message in or out, for analytics; ``text`` only under consent."""
+
+    __tablename__ = "message_log"
+    __table_args__ = (Index("ix_message_log_pseudonym", "pseudonym"), Index("ix_message_log_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(48))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """A Telegram ``update_id`` already handled, so a re-delivery is ignored."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class PersistedData(Base):
+    """PTB user, chat, bot and callback data, one JSON document per key."""
+
+    __tablename__ = "ptb_data"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # user, chat, bot, callback
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ConversationState(Base):
+    """The state of one ConversationHandler for one (chat, user) key."""
+
+    __tablename__ = "ptb_conversations"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # JSON of the key tuple
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Seeded(Base):
+    """Marks demo data sets already loaded, so seeding is idempotent."""
+
+    __tablename__ = "seeded"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

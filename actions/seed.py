@@ -1,0 +1,25 @@
+"""Demo data for trying InterHub locally: idempotent, marked in the ``seeded`` table."""
+
+from __future__ import annotations
+
+from actions.db import Database
+from actions.models import Seeded
+from actions.users import UserService
+
+#: Console user ids of the demo staff (``interhub chat --user 900001`` acts as the coach).
+DEMO_COACH_ID = 900001
+DEMO_PARTNER_ID = 900002
+
+
+async def seed_demo(db: Database) -> bool:
+    """Create the demo coach and partner once; return whether anything was added."""
+    async with db.transaction() as session:
+        if await session.get(Seeded, "demo_staff") is not None:
+            return False
+    users = UserService(db)
+    for telegram_id, role in ((DEMO_COACH_ID, "coach"), (DEMO_PARTNER_ID, "partner")):
+        await users.set_language(telegram_id, "en")
+        await users.grant_role(telegram_id, role)
+    async with db.transaction() as session:
+        session.add(Seeded(name="demo_staff"))
+    return True

@@ -1,0 +1,1 @@
+"""Telegram edge of InterHub: handlers, keyboards, console channel, webhook and CLI."""

@@ -1,0 +1,74 @@
+"""Build the one Application used by every channel: Telegram polling, webhook, console and tests."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from actions.i18n import SUPPORTED_LANGUAGES, translator
+from actions.services import Services
+from bot.context import InterHubApp, InterHubContext
+from bot.handlers import commands, content, errors, menu, onboarding, privacy, settings, system
+from bot.persistence import SqlPersistence
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    config: Settings,
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> InterHubApp:
+    """Assemble the Application: transport, persistence, handlers in their groups, start-up hooks."""
+    builder: Any = (
+        ApplicationBuilder()
+        .application_class(InterHubApp, {"services": services})
+        .token(config.telegram_bot_token or "0:console")
+        .base_url(config.telegram_api_base_url)
+        .context_types(ContextTypes(context=InterHubContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .persistence(SqlPersistence(services.db))
+        .post_init(_post_init)
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app: InterHubApp = builder.build()
+    _add_handlers(app)
+    return app
+
+
+def _add_handlers(app: InterHubApp) -> None:
+    for group, handler in system.before().items():
+        app.add_handler(handler, group=group)
+    app.add_handler(onboarding.build())
+    for module in (menu, settings, privacy, commands):
+        app.add_handlers(module.handlers())
+    app.add_handlers(commands.last_resort())
+    app.add_handlers(content.handlers())
+    for group, handler in system.after().items():
+        app.add_handler(handler, group=group)
+    app.add_error_handler(errors.on_error)
+
+
+async def _post_init(app: Any) -> None:
+    """Publish the command list in every language and prune old update ids."""
+    assert isinstance(app, InterHubApp)
+    for lang in SUPPORTED_LANGUAGES:
+        _ = translator(lang)
+        commands = [BotCommand(name, _(text)) for name, text in commands.COMMANDS.items()]
+        await app.bot.set_my_commands(commands, language_code=lang)
+    _ = translator(app.services.default_language)
+    await app.bot.set_my_commands([BotCommand(name, _(text)) for name, text in commands.COMMANDS.items()])
+    pruned = await app.services.ledger.prune()
+    log.info("ready: %d old update ids pruned", pruned)

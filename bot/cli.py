@@ -1,0 +1,151 @@
+"""The ``interhub`` command: run the bot, chat in the console, manage the database and content."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+
+from actions.i18n import SUPPORTED_LANGUAGES
+from actions.migrate import upgrade
+from actions.seed import seed_demo
+from actions.services import Services
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("interhub")
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _services(config: Settings) -> Services:
+    return Services.from_url(
+        config.database_url, default_language=config.default_language, coach_chat_id=config.coach_chat_id
+    )
+
+
+def cmd_db_upgrade(args: argparse.Namespace, config: Settings) -> int:
+    """Migrate the database to the newest schema."""
+    upgrade(config.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
+    """Load the demo data (idempotent)."""
+
+    async def seed() -> bool:
+        services = _services(config)
+        try:
+            return await seed_demo(services.db)
+        finally:
+            await services.db.dispose()
+
+    print("demo data added" if asyncio.run(seed()) else "demo data already present")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, config: Settings) -> int:
+    """Chat with the bot in this terminal (or through a pipe), offline."""
+    from bot.app import build_application
+    from bot.console import ConsoleChannel
+
+    upgrade(config.database_url)
+
+    async def chat() -> None:
+        services = _services(config)
+        channel = ConsoleChannel(user_id=args.user, language_code=args.lang)
+        app = build_application(config, services, request=channel.api, rate_limit=False)
+        try:
+            await channel.run(app)
+        finally:
+            await services.db.dispose()
+
+    asyncio.run(chat())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Settings) -> int:
+    """Run the bot: console without a token, webhook with WEBHOOK_URL or --webhook, else long polling."""
+    if not config.telegram_bot_token:
+        log.warning("TELEGRAM_BOT_TOKEN is not set: starting the console channel")
+        return cmd_chat(argparse.Namespace(user=1, lang=None), config)
+    from bot.app import build_application
+
+    upgrade(config.database_url)
+    services = _services(config)
+    app = build_application(config, services)
+    if args.webhook or config.webhook_url:
+        return _run_webhook(app, config)
+    from telegram import Update
+
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _run_webhook(app: object, config: Settings) -> int:
+    import uvicorn
+
+    from bot.context import InterHubApp
+    from bot.webhook import create_webhook_app
+
+    assert isinstance(app, InterHubApp)
+    if not config.webhook_url or not config.webhook_secret:
+        print("interhub: invalid configuration: WEBHOOK_URL and WEBHOOK_SECRET are both required for webhooks",
+              file=sys.stderr)
+        return 2
+    asgi = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
+    uvicorn.run(asgi, host="0.0.0.0", port=config.port, log_level=config.log_level.lower())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands; each sets ``func``."""
+    parser = argparse.ArgumentParser(prog="interhub", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (console when no token is set)")
+    run.add_argument("--webhook", action="store_true", help="serve webhooks and register them with Telegram")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal, offline")
+    chat.add_argument("--user", type=int, default=1, help="Telegram user id to act as (default 1)")
+    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="Telegram language_code of that user")
+    chat.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
+    db_sub.add_parser("seed", help="load the demo data").set_defaults(func=cmd_db_seed)
+
+    try:
+        from knowledge.cli import add_kb_commands
+    except ImportError:  # the knowledge tools are optional while content is being written
+        pass
+    else:
+        add_kb_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_settings()
+    except ConfigError as exc:
+        print(f"interhub: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level if args.command != "chat" else "WARNING",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    func = args.func
+    if func.__module__ == __name__:
+        return int(func(args, config))
+    return int(func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Free text outside a flow, and content InterHub cannot read (photos, voice, stickers, files…)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from actions.conversation import respond_to_text
+from actions.text import MAX_TEXT_CHARS, TextKind, clean_text
+from bot.context import InterHubContext, who
+from bot.handlers.common import show_menu
+from bot.replies import reply, typing
+
+log = logging.getLogger(__name__)
+
+UNSUPPORTED = (
+    filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Sticker.ALL
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.Document.ALL
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.Dice.ALL
+)
+
+
+async def free_text(update: Update, context: InterHubContext) -> None:
+    """Checks the text, then hands it to the one function that understands and answers."""
+    message = update.effective_message
+    assert message is not None
+    w = await who(update, context)
+    cleaned = clean_text(message.text)
+    if cleaned.kind is TextKind.EMPTY:
+        await reply(context, w, w._("Your message looks empty. Please type your question."), intent="empty")
+        return
+    if cleaned.kind is TextKind.TOO_LONG:
+        await reply(
+            context,
+            w,
+            w._("Your message is too long: please keep it under {limit} characters, one question at a time.").format(
+                limit=MAX_TEXT_CHARS
+            ),
+            intent="too_long",
+        )
+        return
+    if cleaned.kind is TextKind.NO_WORDS:
+        await reply(context, w, w._("🙂 I can only read words. Please type your question."), intent="no_words")
+        return
+    await typing(context, w.chat_id)
+    await context.services.log.record(w.telegram_id, direction="in", language=w.lang, text=cleaned.text)
+    answer = await respond_to_text(cleaned.text, w.profile, w.lang)
+    if answer.show_menu:
+        await show_menu(context, w, w._(answer.lead) if answer.lead else None)
+
+
+async def unsupported_content(update: Update, context: InterHubContext) -> None:
+    """Tells the person politely that only text can be read."""
+    w = await who(update, context)
+    message = update.effective_message
+    kind = message.effective_attachment.__class__.__name__ if message else "unknown"
+    log.info("unsupported content: %s", kind)
+    await reply(
+        context,
+        w,
+        w._("Sorry, I can only read text messages for now. Please type your question."),
+        intent="unsupported_content",
+    )
+
+
+async def expired_button(update: Update, context: InterHubContext) -> None:
+    """Answers buttons whose data is unknown, forged or no longer valid."""
+    query = update.callback_query
+    assert query is not None
+    w = await who(update, context)
+    log.info("unknown callback data (%d characters)", len(query.data or ""))
+    await query.answer(w._("This button is no longer valid. Please use /menu."), show_alert=True)
+
+
+def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
+    """Free text, unsupported content and unknown buttons; registered after every other handler."""
+    private = filters.ChatType.PRIVATE
+    return [
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, free_text),
+        MessageHandler(private & filters.UpdateType.MESSAGE & UNSUPPORTED, unsupported_content),
+        CallbackQueryHandler(expired_button),
+    ]
+
+

@@ -1,0 +1,61 @@
+"""Handlers that run around every update: idempotency, shared state, logging, persistence."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, BaseHandler, ConversationHandler, TypeHandler
+
+from bot.context import InterHubContext
+from bot.persistence import SqlPersistence
+
+log = logging.getLogger(__name__)
+
+#: Handler groups: lower runs first.
+GROUP_CLAIM, GROUP_SYNC, GROUP_MAIN, GROUP_PERSIST = -3, -2, 0, 100
+
+
+async def claim_update(update: Update, context: InterHubContext) -> None:
+    """Stops a re-delivered update: each ``update_id`` is handled once, across processes."""
+    if not await context.services.ledger.claim(update.update_id):
+        log.info("duplicate update %d ignored", update.update_id)
+        raise ApplicationHandlerStop
+    user = update.effective_user
+    if user is not None:
+        profile = await context.services.users.find(user.id)
+        if profile is not None and profile.blocked:
+            raise ApplicationHandlerStop
+
+
+async def sync_conversations(update: Update, context: InterHubContext) -> None:
+    """Re-reads this update's conversation states, which another worker may have changed."""
+    persistence = context.application.persistence
+    if not isinstance(persistence, SqlPersistence) or update.effective_user is None or update.effective_chat is None:
+        return
+    for handler in context.application.handlers.get(GROUP_MAIN, []):
+        if isinstance(handler, ConversationHandler) and handler.persistent and handler.name:
+            key = (update.effective_chat.id, update.effective_user.id)
+            state = await persistence.get_conversation_state(handler.name, key)
+            conversations: Any = handler._conversations  # PTB keeps no public hook for this refresh
+            if state is None:
+                conversations.pop(key, None)
+            else:
+                conversations.update_no_track({key: state})
+
+
+async def persist_now(update: Update, context: InterHubContext) -> None:
+    """Writes conversation states and data after every update, not once a minute."""
+    del update
+    await context.application.update_persistence()
+
+
+def before() -> dict[int, BaseHandler[Update, InterHubContext, None]]:
+    """Handlers for the groups that run before the features."""
+    return {GROUP_CLAIM: TypeHandler(Update, claim_update), GROUP_SYNC: TypeHandler(Update, sync_conversations)}
+
+
+def after() -> dict[int, BaseHandler[Update, InterHubContext, None]]:
+    """Handlers for the group that runs after the features."""
+    return {GROUP_PERSIST: TypeHandler(Update, persist_now)}
