@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from actions.db import Database
 from actions.models import MessageLog, User, utcnow
@@ -50,9 +50,8 @@ class MessageLogService:
         cutoff = utcnow() - TEXT_RETENTION
         async with self.db.transaction() as session:
             result = await session.execute(
-                MessageLog.__table__.update()
+                update(MessageLog)
                 .where(MessageLog.created_at < cutoff, MessageLog.text.is_not(None))
                 .values(text=None)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
-

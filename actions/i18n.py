@@ -36,7 +36,7 @@ RTL_LANGUAGES = frozenset({"ar"})
 Translate = Callable[[str], str]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
 

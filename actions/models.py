@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -27,7 +27,7 @@ def new_pseudonym() -> str:
 class Base(DeclarativeBase):
     """Declarative base with a JSON type for dict columns."""
 
-    type_annotation_map = {dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
 
 class User(Base):
@@ -63,7 +63,10 @@ class MessageLog(Base):
     """One message in or out, for analytics; ``text`` only under consent."""
 
     __tablename__ = "message_log"
-    __table_args__ = (Index("ix_message_log_pseudonym", "pseudonym"), Index("ix_message_log_at", "created_at"))
+    __table_args__ = (
+        Index("ix_message_log_pseudonym", "pseudonym"),
+        Index("ix_message_log_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32))

@@ -22,7 +22,9 @@ class Services:
     coach_chat_id: int | None = None
 
     @classmethod
-    def from_url(cls, database_url: str, *, default_language: str = "en", coach_chat_id: int | None = None) -> Services:
+    def from_url(
+        cls, database_url: str, *, default_language: str = "en", coach_chat_id: int | None = None
+    ) -> Services:
         """Build the services on one database."""
         db = Database(database_url)
         return cls(

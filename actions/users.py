@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.db import Database
@@ -40,7 +40,9 @@ class Profile:
     @property
     def onboarded(self) -> bool:
         """Whether the person finished (or deliberately skipped) the profile questions."""
-        return self.consent_declined or (self.has_consent and self.country is not None and self.sector is not None)
+        return self.consent_declined or (
+            self.has_consent and self.country is not None and self.sector is not None
+        )
 
 
 def _profile(user: User) -> Profile:
@@ -107,7 +109,7 @@ class UserService:
             user.country = None
             user.sector = None
             await session.execute(
-                MessageLog.__table__.update().where(MessageLog.pseudonym == user.pseudonym).values(text=None)
+                update(MessageLog).where(MessageLog.pseudonym == user.pseudonym).values(text=None)
             )
             return _profile(user)
 
@@ -159,7 +161,9 @@ class UserService:
                 )
             ).all()
             conversations = (
-                await session.scalars(select(ConversationState).where(ConversationState.user_id == telegram_id))
+                await session.scalars(
+                    select(ConversationState).where(ConversationState.user_id == telegram_id)
+                )
             ).all()
             return {
                 "privacy_policy_version": PRIVACY_POLICY_VERSION,

@@ -34,9 +34,11 @@ def build_application(
         .token(config.telegram_bot_token or "0:console")
         .base_url(config.telegram_api_base_url)
         .context_types(ContextTypes(context=InterHubContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
         .persistence(SqlPersistence(services.db))
-        .post_init(_post_init)
+        .post_init(prepare)
         .concurrent_updates(False)
     )
     if request is not None:
@@ -56,19 +58,19 @@ def _add_handlers(app: InterHubApp) -> None:
         app.add_handlers(module.handlers())
     app.add_handlers(commands.last_resort())
     app.add_handlers(content.handlers())
-    for group, handler in system.after().items():
-        app.add_handler(handler, group=group)
     app.add_error_handler(errors.on_error)
 
 
-async def _post_init(app: Any) -> None:
-    """Publish the command list in every language and prune old update ids."""
+def _command_list(lang: str) -> list[BotCommand]:
+    _ = translator(lang)
+    return [BotCommand(name, _(description)) for name, description in commands.COMMANDS.items()]
+
+
+async def prepare(app: Any) -> None:
+    """Publish the command list in every language and prune old update ids (after initialize)."""
     assert isinstance(app, InterHubApp)
     for lang in SUPPORTED_LANGUAGES:
-        _ = translator(lang)
-        commands = [BotCommand(name, _(text)) for name, text in commands.COMMANDS.items()]
-        await app.bot.set_my_commands(commands, language_code=lang)
-    _ = translator(app.services.default_language)
-    await app.bot.set_my_commands([BotCommand(name, _(text)) for name, text in commands.COMMANDS.items()])
+        await app.bot.set_my_commands(_command_list(lang), language_code=lang)
+    await app.bot.set_my_commands(_command_list(app.services.default_language))
     pruned = await app.services.ledger.prune()
     log.info("ready: %d old update ids pruned", pruned)

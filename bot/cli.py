@@ -13,6 +13,7 @@ from actions.migrate import upgrade
 from actions.seed import seed_demo
 from actions.services import Services
 from bot.settings import ConfigError, Settings, load_settings
+from knowledge.cli import add_kb_commands
 
 log = logging.getLogger("interhub")
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -91,8 +92,10 @@ def _run_webhook(app: object, config: Settings) -> int:
 
     assert isinstance(app, InterHubApp)
     if not config.webhook_url or not config.webhook_secret:
-        print("interhub: invalid configuration: WEBHOOK_URL and WEBHOOK_SECRET are both required for webhooks",
-              file=sys.stderr)
+        print(
+            "interhub: invalid configuration: WEBHOOK_URL and WEBHOOK_SECRET are both required for webhooks",
+            file=sys.stderr,
+        )
         return 2
     asgi = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
     uvicorn.run(asgi, host="0.0.0.0", port=config.port, log_level=config.log_level.lower())
@@ -118,12 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
     db_sub.add_parser("seed", help="load the demo data").set_defaults(func=cmd_db_seed)
 
-    try:
-        from knowledge.cli import add_kb_commands
-    except ImportError:  # the knowledge tools are optional while content is being written
-        pass
-    else:
-        add_kb_commands(sub)
+    add_kb_commands(sub)
     return parser
 
 

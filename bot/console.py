@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from telegram import Update
 
+from bot.app import prepare
 from bot.context import InterHubApp
 from bot.local_api import BOT_USER, Call, LocalBotApi
 
@@ -122,6 +123,7 @@ class ConsoleChannel:
         """Read lines until end of input and feed them to the Application."""
         interactive = source.isatty()
         async with app:
+            await prepare(app)
             if interactive:
                 self._print("InterHub console — type /start, a number to press a button, Ctrl-D to quit.")
             while True:

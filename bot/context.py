@@ -20,6 +20,12 @@ class InterHubApp(Application[Any, Any, Any, Any, Any, Any]):
         super().__init__(**kwargs)
         self.services = services
 
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then write its state at once (PTB would wait up to a minute)."""
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+
 
 class InterHubContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Callback context with typed access to the services."""

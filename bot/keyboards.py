@@ -44,7 +44,9 @@ def language_picker(action: str, preselected: str | None) -> InlineKeyboardMarku
         codes.remove(preselected)
         codes.insert(0, preselected)
     buttons = [
-        InlineKeyboardButton(("✅ " if code == preselected else "") + LANGUAGE_NAMES[code], callback_data=f"{action}:{code}")
+        InlineKeyboardButton(
+            ("✅ " if code == preselected else "") + LANGUAGE_NAMES[code], callback_data=f"{action}:{code}"
+        )
         for code in codes
     ]
     return InlineKeyboardMarkup(_rows(buttons, 3))
@@ -63,7 +65,9 @@ def consent(_: Translate) -> InlineKeyboardMarkup:
 def country_picker(_: Translate, action: str = "country") -> InlineKeyboardMarkup:
     """The five countries with flags."""
     buttons = [
-        InlineKeyboardButton(f"{COUNTRY_FLAGS[code]} {_(COUNTRY_NAMES[code])}", callback_data=f"{action}:{code}")
+        InlineKeyboardButton(
+            f"{COUNTRY_FLAGS[code]} {_(COUNTRY_NAMES[code])}", callback_data=f"{action}:{code}"
+        )
         for code in COUNTRIES
     ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
@@ -71,13 +75,17 @@ def country_picker(_: Translate, action: str = "country") -> InlineKeyboardMarku
 
 def sector_picker(_: Translate, action: str = "sector") -> InlineKeyboardMarkup:
     """Fashion, design, food or other."""
-    buttons = [InlineKeyboardButton(_(SECTOR_NAMES[code]), callback_data=f"{action}:{code}") for code in SECTORS]
+    buttons = [
+        InlineKeyboardButton(_(SECTOR_NAMES[code]), callback_data=f"{action}:{code}") for code in SECTORS
+    ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 
 def main_menu(_: Translate) -> InlineKeyboardMarkup:
     """The eight entries of the main menu, two per row."""
-    buttons = [InlineKeyboardButton(_(label), callback_data=f"menu:{item}") for item, label in MENU_LABELS.items()]
+    buttons = [
+        InlineKeyboardButton(_(label), callback_data=f"menu:{item}") for item, label in MENU_LABELS.items()
+    ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 

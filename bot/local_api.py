@@ -105,7 +105,9 @@ class LocalBotApi(BaseRequest):
             case "sendDocument":
                 name = next(iter(call.files.values()))[0] if call.files else "document"
                 document = {"file_id": "local", "file_unique_id": "local", "file_name": name}
-                return self._message(int(p["chat_id"]), {"document": document, "caption": p.get("caption", "")})
+                return self._message(
+                    int(p["chat_id"]), {"document": document, "caption": p.get("caption", "")}
+                )
             case "editMessageText":
                 return self._message(int(p["chat_id"]), {"text": p["text"]}) | {"message_id": p["message_id"]}
             case "editMessageReplyMarkup":

@@ -89,7 +89,9 @@ class SqlPersistence(BasePersistence[Data, Data, Data]):
             if row is None:
                 user_id = key[-1] if key and isinstance(key[-1], int) else None
                 session.add(
-                    ConversationState(name=name, key=_key_json(key), user_id=user_id, state={"value": new_state})
+                    ConversationState(
+                        name=name, key=_key_json(key), user_id=user_id, state={"value": new_state}
+                    )
                 )
             else:
                 row.state = {"value": new_state}
@@ -134,6 +136,8 @@ class SqlPersistence(BasePersistence[Data, Data, Data]):
 async def _upsert(session: AsyncSession, kind: str, key: int, data: Data) -> None:
     row = await session.get(PersistedData, (kind, key))
     if row is None:
-        session.add(PersistedData(kind=kind, key=key, data=cast(dict[str, Any], json.loads(json.dumps(data)))))
+        session.add(
+            PersistedData(kind=kind, key=key, data=cast(dict[str, Any], json.loads(json.dumps(data))))
+        )
     else:
         row.data = json.loads(json.dumps(data))

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
+from bot.app import prepare
 from bot.context import InterHubApp
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def create_webhook_app(
     @asynccontextmanager
     async def lifespan(_starlette: Starlette) -> AsyncIterator[None]:
         async with app:
+            await prepare(app)
             await app.start()
             if register:
                 await app.bot.set_webhook(webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)

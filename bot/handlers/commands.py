@@ -59,7 +59,9 @@ async def unknown_command(update: Update, context: InterHubContext) -> None:
     await reply(
         context,
         w,
-        w._("I don't know the command {command}. Send /help to see what I can do.").format(command=esc(command)),
+        w._("I don't know the command {command}. Send /help to see what I can do.").format(
+            command=esc(command)
+        ),
         intent="unknown_command",
     )
 

@@ -29,7 +29,8 @@ def profile_summary(_: Translate, profile: Profile, lang: str) -> str:
     sector = _(SECTOR_NAMES[profile.sector]) if profile.sector else unknown
     consent = _("yes") if profile.has_consent else _("no")
     return _(
-        "⚙️ <b>Settings</b>\nLanguage: {language}\nCountry: {country}\nSector: {sector}\nStored profile: {consent}"
+        "⚙️ <b>Settings</b>\nLanguage: {language}\nCountry: {country}\nSector: {sector}\n"
+        "Stored profile: {consent}"
     ).format(language=LANGUAGE_NAMES[lang], country=country, sector=sector, consent=consent)
 
 

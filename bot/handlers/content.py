@@ -45,14 +45,16 @@ async def free_text(update: Update, context: InterHubContext) -> None:
         await reply(
             context,
             w,
-            w._("Your message is too long: please keep it under {limit} characters, one question at a time.").format(
-                limit=MAX_TEXT_CHARS
-            ),
+            w._(
+                "Your message is too long: please keep it under {limit} characters, one question at a time."
+            ).format(limit=MAX_TEXT_CHARS),
             intent="too_long",
         )
         return
     if cleaned.kind is TextKind.NO_WORDS:
-        await reply(context, w, w._("🙂 I can only read words. Please type your question."), intent="no_words")
+        await reply(
+            context, w, w._("🙂 I can only read words. Please type your question."), intent="no_words"
+        )
         return
     await typing(context, w.chat_id)
     await context.services.log.record(w.telegram_id, direction="in", language=w.lang, text=cleaned.text)
@@ -92,5 +94,3 @@ def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
         MessageHandler(private & filters.UpdateType.MESSAGE & UNSUPPORTED, unsupported_content),
         CallbackQueryHandler(expired_button),
     ]
-
-

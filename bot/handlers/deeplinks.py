@@ -12,9 +12,9 @@ async def open_deep_link(context: InterHubContext, w: Who, link: DeepLink) -> No
     """Route a parsed deep link; features not built yet say so politely."""
     _ = w._
     if link.kind == "event":
-        text = _("📅 This link is for event #{number}. Event registration is coming soon to InterHub.").format(
-            number=link.ref
-        )
+        text = _(
+            "📅 This link is for event #{number}. Event registration is coming soon to InterHub."
+        ).format(number=link.ref)
     elif link.kind == "mentoring":
         text = _("🤝 Mentoring is coming soon to InterHub.")
     elif link.kind == "feedback":

@@ -34,7 +34,8 @@ async def on_error(update: object, context: InterHubContext) -> None:
     _ = translator(lang)
     try:
         await context.bot.send_message(
-            update.effective_chat.id, _("😕 Sorry, something went wrong on our side. Please try again in a moment.")
+            update.effective_chat.id,
+            _("😕 Sorry, something went wrong on our side. Please try again in a moment."),
         )
     except TelegramError:
         log.warning("could not tell the user about the error")

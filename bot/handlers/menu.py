@@ -14,7 +14,9 @@ from bot.replies import reply
 COMING_SOON = {
     "legislation": N_("⚖️ Legislation: answers about permits, registration and food rules are coming soon."),
     "finance": N_("💶 Finance: answers about tax regimes, VAT, credit and banking are coming soon."),
-    "marketing": N_("📣 Marketing: answers about fairs, online presence and advertising rules are coming soon."),
+    "marketing": N_(
+        "📣 Marketing: answers about fairs, online presence and advertising rules are coming soon."
+    ),
     "hr": N_("👥 HR: answers about hiring, wages and apprentices are coming soon."),
     "events": N_("📅 Events: workshops and meetings are coming soon."),
     "mentoring": N_("🤝 Mentoring: matching with a mentor is coming soon."),
@@ -39,12 +41,18 @@ async def menu_entry(update: Update, context: InterHubContext) -> None:
         await show_menu(context, w)
     elif item == "settings":
         await reply(
-            context, w, profile_summary(w._, w.profile, w.lang), keyboards.settings_menu(w._, w.profile.has_consent),
+            context,
+            w,
+            profile_summary(w._, w.profile, w.lang),
+            keyboards.settings_menu(w._, w.profile.has_consent),
             intent="settings",
         )
     else:
         await reply(
-            context, w, w._(COMING_SOON[item]) + "\n\n" + w._("Meanwhile, the main menu:"), keyboards.main_menu(w._),
+            context,
+            w,
+            w._(COMING_SOON[item]) + "\n\n" + w._("Meanwhile, the main menu:"),
+            keyboards.main_menu(w._),
             intent=f"menu_{item}",
         )
 

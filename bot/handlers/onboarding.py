@@ -6,9 +6,17 @@ The flow is drawn in ``onboarding.mmd`` beside this module.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 from telegram.warnings import PTBUserWarning
 
 from actions.deeplinks import DeepLink, parse_payload
@@ -35,12 +43,14 @@ async def start(update: Update, context: InterHubContext) -> int:
             await open_deep_link(context, w, link)
         return ConversationHandler.END
     if link:
-        context.user_data[_PENDING_LINK] = {"kind": link.kind, "ref": link.ref}
+        _user_data(context)[_PENDING_LINK] = {"kind": link.kind, "ref": link.ref}
     await reply(
         context,
         w,
-        w._("👋 Welcome to InterHub! I help entrepreneurs with permits, taxes, marketing and staff.\n\n"
-            "🌐 Please choose your language:"),
+        w._(
+            "👋 Welcome to InterHub! I help entrepreneurs with permits, taxes, marketing and staff.\n\n"
+            "🌐 Please choose your language:"
+        ),
         keyboards.language_picker("lang", w.lang),
         intent="onboarding_language",
     )
@@ -57,7 +67,13 @@ async def language_chosen(update: Update, context: InterHubContext) -> int:
     await query.edit_message_text(f"🌐 {LANGUAGE_NAMES[lang]}")
     w = await who(update, context)
     question = w._("Do you agree that InterHub stores your profile as described?")
-    await reply(context, w, f"{privacy_notice(w._)}\n\n{question}", keyboards.consent(w._), intent="onboarding_consent")
+    await reply(
+        context,
+        w,
+        f"{privacy_notice(w._)}\n\n{question}",
+        keyboards.consent(w._),
+        intent="onboarding_consent",
+    )
     return CONSENT
 
 
@@ -70,8 +86,11 @@ async def consent_given(update: Update, context: InterHubContext) -> int:
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply(
-        context, w, w._("Thank you! In which country is (or will be) your business?"),
-        keyboards.country_picker(w._), intent="onboarding_country",
+        context,
+        w,
+        w._("Thank you! In which country is (or will be) your business?"),
+        keyboards.country_picker(w._),
+        intent="onboarding_country",
     )
     return COUNTRY
 
@@ -100,7 +119,13 @@ async def country_chosen(update: Update, context: InterHubContext) -> int:
     w = await who(update, context)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await reply(context, w, w._("What is your business about?"), keyboards.sector_picker(w._), intent="onboarding_sector")
+    await reply(
+        context,
+        w,
+        w._("What is your business about?"),
+        keyboards.sector_picker(w._),
+        intent="onboarding_sector",
+    )
     return SECTOR
 
 
@@ -126,23 +151,29 @@ async def repeat_step(update: Update, context: InterHubContext) -> int | None:
         COUNTRY: keyboards.country_picker(w._),
         SECTOR: keyboards.sector_picker(w._),
     }
-    await reply(context, w, w._("Please choose one of the buttons 👇 (or /cancel)."), markups.get(state))
+    markup = markups.get(state) if isinstance(state, int) else None
+    await reply(context, w, w._("Please choose one of the buttons 👇 (or /cancel)."), markup)
     return None
 
 
 async def cancel(update: Update, context: InterHubContext) -> int:
     """Stops onboarding; the person can /start again at any time."""
     w = await who(update, context)
-    context.user_data.pop(_PENDING_LINK, None)
+    _user_data(context).pop(_PENDING_LINK, None)
     await show_menu(context, w, w._("Setup stopped. You can /start again at any time."))
     return ConversationHandler.END
 
 
 async def _finish(context: InterHubContext, w: Who, lead: str) -> None:
     await show_menu(context, w, lead)
-    pending = context.user_data.pop(_PENDING_LINK, None)
-    if pending:
+    pending = _user_data(context).pop(_PENDING_LINK, None)
+    if isinstance(pending, dict):
         await open_deep_link(context, w, DeepLink(kind=pending["kind"], ref=pending["ref"]))
+
+
+def _user_data(context: InterHubContext) -> dict[str, Any]:
+    assert context.user_data is not None, "private-chat updates always have a user"
+    return context.user_data
 
 
 async def _current_state(update: Update, context: InterHubContext) -> object | None:
@@ -158,7 +189,9 @@ async def _current_state(update: Update, context: InterHubContext) -> object | N
 def build() -> ConversationHandler[InterHubContext]:
     """Wire the onboarding states; every state has /cancel and a reply to stray text."""
     private = filters.ChatType.PRIVATE
-    stray = MessageHandler(private & ~filters.COMMAND, repeat_step)
+    stray: BaseHandler[Update, InterHubContext, object] = MessageHandler(
+        private & ~filters.COMMAND, repeat_step
+    )
     with warnings.catch_warnings():
         # Buttons are answered per chat and user, which is what we want; PTB warns about tracking per message.
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
@@ -179,4 +212,3 @@ def build() -> ConversationHandler[InterHubContext]:
             persistent=True,
             allow_reentry=True,
         )
-

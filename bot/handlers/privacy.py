@@ -17,7 +17,9 @@ from bot.replies import reply
 async def privacy_command(update: Update, context: InterHubContext) -> None:
     """Shows the privacy notice with the person's options."""
     w = await who(update, context)
-    await reply(context, w, privacy_notice(w._), keyboards.privacy_menu(w._, w.profile.has_consent), intent="privacy")
+    await reply(
+        context, w, privacy_notice(w._), keyboards.privacy_menu(w._, w.profile.has_consent), intent="privacy"
+    )
 
 
 async def send_my_data(context: InterHubContext, w: Who) -> None:
@@ -30,7 +32,9 @@ async def send_my_data(context: InterHubContext, w: Who) -> None:
         filename="interhub-my-data.json",
         caption=w._("📄 This is everything InterHub stores about you."),
     )
-    await context.services.log.record(w.telegram_id, direction="out", language=w.lang, intent="privacy_mydata")
+    await context.services.log.record(
+        w.telegram_id, direction="out", language=w.lang, intent="privacy_mydata"
+    )
 
 
 async def mydata_command(update: Update, context: InterHubContext) -> None:
@@ -68,7 +72,8 @@ async def forget_answer(update: Update, context: InterHubContext) -> None:
     context.application.drop_chat_data(w.chat_id)
     await context.services.users.forget(w.telegram_id)
     await context.bot.send_message(
-        w.chat_id, w._("✅ Everything about you has been deleted. If you write again, InterHub starts afresh.")
+        w.chat_id,
+        w._("✅ Everything about you has been deleted. If you write again, InterHub starts afresh."),
     )
 
 
@@ -87,14 +92,18 @@ async def privacy_entry(update: Update, context: InterHubContext) -> None:
         await context.services.users.give_consent(w.telegram_id)
         await query.edit_message_reply_markup(None)
         await reply(
-            context, w, w._("Thank you! You can now set your country and sector."),
+            context,
+            w,
+            w._("Thank you! You can now set your country and sector."),
             keyboards.settings_menu(w._, has_consent=True),
         )
     else:
         await context.services.users.decline_consent(w.telegram_id)
         await query.edit_message_reply_markup(None)
         await reply(
-            context, w, w._("Consent withdrawn: your country, sector and stored questions were deleted."),
+            context,
+            w,
+            w._("Consent withdrawn: your country, sector and stored questions were deleted."),
             keyboards.main_menu(w._),
         )
 

@@ -15,7 +15,9 @@ from bot.replies import reply
 async def language_command(update: Update, context: InterHubContext) -> None:
     """Shows the language picker."""
     w = await who(update, context)
-    await reply(context, w, w._("🌐 Please choose your language:"), keyboards.language_picker("setlang", w.lang))
+    await reply(
+        context, w, w._("🌐 Please choose your language:"), keyboards.language_picker("setlang", w.lang)
+    )
 
 
 async def language_set(update: Update, context: InterHubContext) -> None:
@@ -27,7 +29,9 @@ async def language_set(update: Update, context: InterHubContext) -> None:
     await query.answer()
     await query.edit_message_text(f"🌐 {LANGUAGE_NAMES[lang]}")
     w = await who(update, context)
-    await show_menu(context, w, w._("✅ I will write to you in {language}.").format(language=LANGUAGE_NAMES[lang]))
+    await show_menu(
+        context, w, w._("✅ I will write to you in {language}.").format(language=LANGUAGE_NAMES[lang])
+    )
 
 
 async def settings_entry(update: Update, context: InterHubContext) -> None:
@@ -38,18 +42,26 @@ async def settings_entry(update: Update, context: InterHubContext) -> None:
     w = await who(update, context)
     await query.answer()
     if item == "language":
-        await reply(context, w, w._("🌐 Please choose your language:"), keyboards.language_picker("setlang", w.lang))
+        await reply(
+            context, w, w._("🌐 Please choose your language:"), keyboards.language_picker("setlang", w.lang)
+        )
     elif item == "privacy":
         await reply(context, w, privacy_notice(w._), keyboards.privacy_menu(w._, w.profile.has_consent))
     elif not w.profile.has_consent:
         await reply(
-            context, w, w._("To store your country and sector I need your consent first."),
+            context,
+            w,
+            w._("To store your country and sector I need your consent first."),
             keyboards.privacy_menu(w._, has_consent=False),
         )
     elif item == "country":
-        await reply(context, w, w._("In which country is your business?"), keyboards.country_picker(w._, "setcountry"))
+        await reply(
+            context, w, w._("In which country is your business?"), keyboards.country_picker(w._, "setcountry")
+        )
     else:
-        await reply(context, w, w._("What is your business about?"), keyboards.sector_picker(w._, "setsector"))
+        await reply(
+            context, w, w._("What is your business about?"), keyboards.sector_picker(w._, "setsector")
+        )
 
 
 async def profile_field_set(update: Update, context: InterHubContext) -> None:
@@ -59,7 +71,9 @@ async def profile_field_set(update: Update, context: InterHubContext) -> None:
     action, value = (query.data or ":").split(":", 1)
     w = await who(update, context)
     if not w.profile.has_consent:
-        await query.answer(w._("To store your country and sector I need your consent first."), show_alert=True)
+        await query.answer(
+            w._("To store your country and sector I need your consent first."), show_alert=True
+        )
         return
     if action == "setcountry":
         profile = await context.services.users.set_country(query.from_user.id, value)
@@ -73,7 +87,12 @@ async def profile_field_set(update: Update, context: InterHubContext) -> None:
 async def show_settings(update: Update, context: InterHubContext) -> None:
     """Shows the settings summary (used by ``/settings``)."""
     w = await who(update, context)
-    await reply(context, w, profile_summary(w._, w.profile, w.lang), keyboards.settings_menu(w._, w.profile.has_consent))
+    await reply(
+        context,
+        w,
+        profile_summary(w._, w.profile, w.lang),
+        keyboards.settings_menu(w._, w.profile.has_consent),
+    )
 
 
 def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
@@ -87,5 +106,3 @@ def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
         CallbackQueryHandler(profile_field_set, pattern=callbacks.SET_COUNTRY),
         CallbackQueryHandler(profile_field_set, pattern=callbacks.SET_SECTOR),
     ]
-
-

@@ -1,4 +1,4 @@
-"""Handlers that run around every update: idempotency, shared state, logging, persistence."""
+"""Handlers that run before the features: idempotency and state shared between workers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.persistence import SqlPersistence
 log = logging.getLogger(__name__)
 
 #: Handler groups: lower runs first.
-GROUP_CLAIM, GROUP_SYNC, GROUP_MAIN, GROUP_PERSIST = -3, -2, 0, 100
+GROUP_CLAIM, GROUP_SYNC, GROUP_MAIN = -2, -1, 0
 
 
 async def claim_update(update: Update, context: InterHubContext) -> None:
@@ -32,7 +32,11 @@ async def claim_update(update: Update, context: InterHubContext) -> None:
 async def sync_conversations(update: Update, context: InterHubContext) -> None:
     """Re-reads this update's conversation states, which another worker may have changed."""
     persistence = context.application.persistence
-    if not isinstance(persistence, SqlPersistence) or update.effective_user is None or update.effective_chat is None:
+    if (
+        not isinstance(persistence, SqlPersistence)
+        or update.effective_user is None
+        or update.effective_chat is None
+    ):
         return
     for handler in context.application.handlers.get(GROUP_MAIN, []):
         if isinstance(handler, ConversationHandler) and handler.persistent and handler.name:
@@ -45,17 +49,9 @@ async def sync_conversations(update: Update, context: InterHubContext) -> None:
                 conversations.update_no_track({key: state})
 
 
-async def persist_now(update: Update, context: InterHubContext) -> None:
-    """Writes conversation states and data after every update, not once a minute."""
-    del update
-    await context.application.update_persistence()
-
-
 def before() -> dict[int, BaseHandler[Update, InterHubContext, None]]:
     """Handlers for the groups that run before the features."""
-    return {GROUP_CLAIM: TypeHandler(Update, claim_update), GROUP_SYNC: TypeHandler(Update, sync_conversations)}
-
-
-def after() -> dict[int, BaseHandler[Update, InterHubContext, None]]:
-    """Handlers for the group that runs after the features."""
-    return {GROUP_PERSIST: TypeHandler(Update, persist_now)}
+    return {
+        GROUP_CLAIM: TypeHandler(Update, claim_update),
+        GROUP_SYNC: TypeHandler(Update, sync_conversations),
+    }

@@ -1,0 +1,1 @@
+"""Curated knowledge base: article models, loader, checker and coverage statistics."""

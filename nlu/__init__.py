@@ -1,0 +1,1 @@
+"""Natural-language understanding helpers shared by the bot and the knowledge checker."""
