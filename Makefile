@@ -7,7 +7,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench locales extract db clean
+.PHONY: help run test lint bench locales extract db artefacts clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -28,15 +28,22 @@ extract: $(STAMP) ## refresh locales/messages.pot and merge it into every catalo
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
 	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
 
+artefacts: $(STAMP) ## train the NLU model and embed the articles (only when missing or stale)
+	$(BIN)/interhub nlu train
+	$(BIN)/interhub kb index
+
 db: $(STAMP) ## migrate the database and load the demo data
 	$(BIN)/interhub db upgrade
 	$(BIN)/interhub db seed
 
-run: locales db ## set everything up and start the bot (console chat without TELEGRAM_BOT_TOKEN)
+run: locales artefacts db ## set everything up and start the bot (console chat without TELEGRAM_BOT_TOKEN)
 	$(BIN)/interhub run
 
-test: locales ## set everything up and run the whole test suite
+test: locales artefacts ## set everything up and run the whole test suite
 	$(BIN)/python -m pytest
+
+bench: locales artefacts ## latency of each answering stage, memory, time to ready
+	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check bot nlu knowledge actions tests
@@ -44,4 +51,4 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/mypy
 
 clean: ## remove the virtual environment and build artefacts
-	rm -rf $(VENV) $(MO_FILES) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MO_FILES) artefacts .pytest_cache .mypy_cache .ruff_cache

@@ -27,6 +27,11 @@ class MessageLogService:
         language: str | None,
         intent: str | None = None,
         text: str | None = None,
+        country: str | None = None,
+        topic: str | None = None,
+        article_id: str | None = None,
+        answered: bool | None = None,
+        confidence: float | None = None,
     ) -> None:
         """Log one message; the text is dropped unless the person consented."""
         if direction not in ("in", "out"):
@@ -42,6 +47,11 @@ class MessageLogService:
                     language=language,
                     intent=intent,
                     text=text if user.has_consent else None,
+                    country=country,
+                    topic=topic,
+                    article_id=article_id,
+                    answered=answered,
+                    confidence=confidence,
                 )
             )
 

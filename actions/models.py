@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 COUNTRIES = ("IT", "DE", "SI", "HR", "HU")
@@ -74,6 +74,11 @@ class MessageLog(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     intent: Mapped[str | None] = mapped_column(String(48))
     text: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    article_id: Mapped[str | None] = mapped_column(String(80))
+    answered: Mapped[bool | None] = mapped_column(Boolean)
+    confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -114,3 +119,47 @@ class Seeded(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Translation(Base):
+    """A cached machine translation, keyed by a hash of the source text and the language pair."""
+
+    __tablename__ = "translations"
+
+    source_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    target_lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Ticket(Base):
+    """A question handed over to the coaches; the person appears only by pseudonym."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)  # open, answered, closed
+    coach_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ArticleFeedback(Base):
+    """A 👍 or 👎 on an article in one language (one vote per person and article)."""
+
+    __tablename__ = "article_feedback"
+
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    vote: Mapped[int] = mapped_column(Integer)  # +1 or -1
+    question: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actions.analytics import MessageLogService
+from actions.ask import Answerer
 from actions.db import Database
+from actions.feedback import FeedbackService
+from actions.tickets import TicketService
+from actions.translation import Provider, TranslationClient
 from actions.updates import UpdateLedger
 from actions.users import UserService
 
@@ -18,20 +22,33 @@ class Services:
     users: UserService
     log: MessageLogService
     ledger: UpdateLedger
+    tickets: TicketService
+    feedback: FeedbackService
+    translations: TranslationClient
+    answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
 
     @classmethod
     def from_url(
-        cls, database_url: str, *, default_language: str = "en", coach_chat_id: int | None = None
+        cls,
+        database_url: str,
+        *,
+        default_language: str = "en",
+        coach_chat_id: int | None = None,
+        translation_provider: Provider | None = None,
+        translation_timeout: float = 3.0,
     ) -> Services:
-        """Build the services on one database."""
+        """Build the services on one database (the answerer is attached separately: it loads models)."""
         db = Database(database_url)
         return cls(
             db=db,
             users=UserService(db),
             log=MessageLogService(db),
             ledger=UpdateLedger(db),
+            tickets=TicketService(db),
+            feedback=FeedbackService(db),
+            translations=TranslationClient(db, translation_provider, translation_timeout),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

@@ -14,9 +14,11 @@ from actions.db import Database
 from actions.models import (
     COUNTRIES,
     SECTORS,
+    ArticleFeedback,
     ConversationState,
     MessageLog,
     PersistedData,
+    Ticket,
     User,
     utcnow,
 )
@@ -165,6 +167,12 @@ class UserService:
                     select(ConversationState).where(ConversationState.user_id == telegram_id)
                 )
             ).all()
+            tickets = (
+                await session.scalars(select(Ticket).where(Ticket.pseudonym == user.pseudonym).order_by(Ticket.id))
+            ).all()
+            votes = (
+                await session.scalars(select(ArticleFeedback).where(ArticleFeedback.pseudonym == user.pseudonym))
+            ).all()
             return {
                 "privacy_policy_version": PRIVACY_POLICY_VERSION,
                 "exported_at": _iso(utcnow()),
@@ -191,6 +199,20 @@ class UserService:
                     }
                     for log in logs
                 ],
+                "coach_questions": [
+                    {
+                        "ticket": ticket.id,
+                        "question": ticket.question,
+                        "status": ticket.status,
+                        "answer": ticket.answer,
+                        "at": _iso(ticket.created_at),
+                    }
+                    for ticket in tickets
+                ],
+                "article_feedback": [
+                    {"article": vote.article_id, "language": vote.language, "vote": vote.vote, "question": vote.question}
+                    for vote in votes
+                ],
                 "conversation_data": {f"{row.kind}_data": row.data for row in stored},
                 "conversation_states": {row.name: json.loads(json.dumps(row.state)) for row in conversations},
             }
@@ -200,7 +222,8 @@ class UserService:
         async with self.db.transaction() as session:
             user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
             if user is not None:
-                await session.execute(delete(MessageLog).where(MessageLog.pseudonym == user.pseudonym))
+                for model in (MessageLog, Ticket, ArticleFeedback):
+                    await session.execute(delete(model).where(model.pseudonym == user.pseudonym))
                 await session.delete(user)
             await session.execute(
                 delete(PersistedData).where(

@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 from actions.i18n import SUPPORTED_LANGUAGES, translator
 from actions.services import Services
 from bot.context import InterHubApp, InterHubContext
-from bot.handlers import commands, content, errors, menu, onboarding, privacy, settings, system
+from bot.handlers import commands, content, errors, handover, menu, onboarding, privacy, questions, settings, system
 from bot.persistence import SqlPersistence
 from bot.settings import Settings
 
@@ -54,8 +54,9 @@ def _add_handlers(app: InterHubApp) -> None:
     for group, handler in system.before().items():
         app.add_handler(handler, group=group)
     app.add_handler(onboarding.build())
-    for module in (menu, settings, privacy, commands):
+    for module in (menu, settings, privacy, commands, questions):
         app.add_handlers(module.handlers())
+    app.add_handlers(handover.handlers(app.services.coach_chat_id))
     app.add_handlers(commands.last_resort())
     app.add_handlers(content.handlers())
     app.add_error_handler(errors.on_error)

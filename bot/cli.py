@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from actions.migrate import upgrade
 from actions.seed import seed_demo
 from actions.services import Services
 from bot.settings import ConfigError, Settings, load_settings
+from bot.ask_cli import add_ask_command
 from knowledge.cli import add_kb_commands
 
 log = logging.getLogger("interhub")
@@ -43,6 +45,43 @@ def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
             await services.db.dispose()
 
     print("demo data added" if asyncio.run(seed()) else "demo data already present")
+    return 0
+
+
+def cmd_kb_index(args: argparse.Namespace, config: Settings) -> int:
+    """Build the article vectors used for questions in languages without curated text."""
+    from actions.brain import shared_knowledge
+
+    index = shared_knowledge().semantic
+    print(f"article vectors ready: {len(index.articles)} articles")
+    return 0
+
+
+def cmd_kb_gaps(args: argparse.Namespace, config: Settings) -> int:
+    """Show what the knowledge base is missing, from real questions."""
+    from actions.gaps import knowledge_gaps
+
+    upgrade(config.database_url)
+
+    async def gaps() -> dict[str, object]:
+        services = _services(config)
+        try:
+            return await knowledge_gaps(services.db)
+        finally:
+            await services.db.dispose()
+
+    report = asyncio.run(gaps())
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print("Unanswered questions (country · topic · language: count)")
+    for row in report["unanswered"]:  # type: ignore[attr-defined]
+        print(f"  {row['country']} · {row['topic']} · {row['language']}: {row['count']}")
+        for example in row["examples"][:5]:
+            print(f"      – {example}")
+    print("Down-voted articles (article · language: 👎 / 👍)")
+    for row in report["down_voted"]:  # type: ignore[attr-defined]
+        print(f"  {row['article']} · {row['language']}: {row['down']} / {row['up']}")
     return 0
 
 
@@ -121,7 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
     db_sub.add_parser("seed", help="load the demo data").set_defaults(func=cmd_db_seed)
 
-    add_kb_commands(sub)
+    kb_commands = add_kb_commands(sub)
+    gaps = kb_commands.add_parser("gaps", help="unanswered and 👎 questions, by country, topic and language")
+    gaps.add_argument("--json", action="store_true", help="print JSON")
+    gaps.set_defaults(func=cmd_kb_gaps)
+    kb_commands.add_parser("index", help="embed the articles for multilingual search (when stale)").set_defaults(
+        func=cmd_kb_index
+    )
+    add_ask_command(sub)
     return parser
 
 
@@ -138,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     func = args.func
-    if func.__module__ == __name__:
+    if func.__module__ in (__name__, "bot.ask_cli"):
         return int(func(args, config))
     return int(func(args))
 

@@ -6,7 +6,7 @@ import sys
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from actions.i18n import SUPPORTED_LANGUAGES
@@ -32,8 +32,18 @@ class Settings(BaseSettings):
     default_language: str = "en"
     coach_chat_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    nlu_backend: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    rasa_timeout: float = Field(default=1.5, gt=0, le=30)
+    translator: Literal["google", "libre", "none"] = "none"
+    libretranslate_url: str | None = None
+    libretranslate_api_key: str = "interhub"
+    translator_timeout: float = Field(default=3.0, gt=0, le=30)
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "rasa_token", "libretranslate_url", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -50,7 +60,7 @@ class Settings(BaseSettings):
             raise ValueError("expected the form 123456:ABC… given by @BotFather")
         return value
 
-    @field_validator("telegram_api_base_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "webhook_url", "rasa_url", "libretranslate_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -80,14 +90,23 @@ class Settings(BaseSettings):
         return value
 
 
+    @model_validator(mode="after")
+    def _translator_needs_url(self) -> Settings:
+        if self.translator == "libre" and not self.libretranslate_url:
+            raise ValueError("LIBRETRANSLATE_URL is required when TRANSLATOR=libre")
+        return self
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, raising ConfigError with one line that names the bad variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        raise ConfigError(f"invalid configuration: {variable}: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:
+            raise ConfigError(f"invalid configuration: {message}") from None
+        raise ConfigError(f"invalid configuration: {str(error['loc'][0]).upper()}: {message}") from None
 
 
 @lru_cache(maxsize=1)

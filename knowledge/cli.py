@@ -13,10 +13,14 @@ from knowledge.models import Severity
 from knowledge.stats import coverage_stats, render_matrix
 
 
-def add_kb_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_kb_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """Add the ``kb`` command with its ``check`` and ``stats`` subcommands."""
     kb = subparsers.add_parser("kb", help="check the knowledge base or show its coverage")
-    _add_subcommands(kb.add_subparsers(dest="kb_command", required=True))
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    _add_subcommands(kb_commands)
+    return kb_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,10 +7,9 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from actions.conversation import respond_to_text
 from actions.text import MAX_TEXT_CHARS, TextKind, clean_text
 from bot.context import InterHubContext, who
-from bot.handlers.common import show_menu
+from bot.handlers.questions import answer_text
 from bot.replies import reply, typing
 
 log = logging.getLogger(__name__)
@@ -57,10 +56,7 @@ async def free_text(update: Update, context: InterHubContext) -> None:
         )
         return
     await typing(context, w.chat_id)
-    await context.services.log.record(w.telegram_id, direction="in", language=w.lang, text=cleaned.text)
-    answer = await respond_to_text(cleaned.text, w.profile, w.lang)
-    if answer.show_menu:
-        await show_menu(context, w, w._(answer.lead) if answer.lead else None)
+    await answer_text(context, w, cleaned.text)
 
 
 async def unsupported_content(update: Update, context: InterHubContext) -> None:

@@ -1,0 +1,198 @@
+"""Answer a question: understand it, find the article, compose the reply in the person's language.
+
+The bot, the console and ``interhub ask`` all call ``Answerer.ask``; nothing here knows Telegram.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from actions.i18n import SUPPORTED_LANGUAGES, N_, Translate, translator
+from actions.translation import TranslationClient, TranslationUnavailable
+from knowledge import answers
+from knowledge.base import KnowledgeBase, Retrieval
+from knowledge.models import CURATED_LANGUAGES, Article
+from knowledge.search import Scope
+from nlu.backend import FALLBACK_INTENT, NluBackend, Parse
+from nlu.language import detect
+
+#: A message must be at least this long, and the detector this sure, before we answer in its language.
+DETECT_MIN_CHARS = 12
+DETECT_MIN_SCORE = 0.6
+QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
+
+INTENT_REPLIES = {
+    "greet": N_("👋 Hello! Ask me anything about permits, taxes, marketing or staff for your business."),
+    "goodbye": N_("👋 Goodbye, and good luck with your business! Write again any time."),
+    "thanks": N_("You're welcome! 😊 Anything else?"),
+    "help": N_("Just type your question in your own words, for example: \"How do I register my business?\""),
+    "out_of_scope": N_(
+        "I can only help with starting and running a business: permits, registration, taxes, credit, "
+        "marketing and staff. Please ask me about one of these."
+    ),
+    "list_events": N_("📅 Events: workshops and meetings are coming soon."),
+    "enrol_event": N_("📅 Events: workshops and meetings are coming soon."),
+    "my_events": N_("📅 Events: workshops and meetings are coming soon."),
+    "request_mentoring": N_("🤝 Mentoring: matching with a mentor is coming soon."),
+    "give_feedback": N_("⭐ Feedback: the short questionnaire is coming soon."),
+    "change_language": N_("🌐 Please choose your language:"),
+    "talk_to_human": N_("🙋 A coach can help you. Tap the button to send your question to our coaches."),
+    "privacy_mydata": N_("📄 Download my data"),
+    "privacy_forget": N_("🗑️ Delete everything InterHub stores about you? This cannot be undone."),
+}
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article offered to the person, with its title in their language."""
+
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """Everything the bot (or the CLI) needs to reply to one message."""
+
+    text: str
+    language: str
+    intent: str
+    confidence: float
+    answered: bool
+    kind: str  # "answer", "unsure", "intent"
+    answer: str
+    articles: tuple[ArticleRef, ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+    machine_translated: bool = False
+    country: str | None = None
+    topic: str | None = None
+    suggest_language: str | None = None
+    parse: Parse | None = field(default=None, compare=False)
+
+    def as_json(self, item_id: object = None) -> dict[str, Any]:
+        """The one-shot interface's JSON line."""
+        return {
+            "id": item_id,
+            "language": self.language,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "answered": self.answered,
+            "articles": [{"id": a.id, "title": a.title, "score": round(a.score, 4)} for a in self.articles],
+            "answer": self.answer,
+            "sources": [{"title": title, "url": url} for title, url in self.sources],
+            "machine_translated": self.machine_translated,
+            "country": self.country,
+        }
+
+
+class Answerer:
+    """Understands a message and finds and composes the answer."""
+
+    def __init__(self, kb: KnowledgeBase, nlu: NluBackend, translations: TranslationClient) -> None:
+        self.kb = kb
+        self.nlu = nlu
+        self.translations = translations
+
+    def language_of(self, text: str, preferred: str) -> str:
+        """The message's language when clearly detected, else the person's chosen one."""
+        if len(text) < DETECT_MIN_CHARS or len(text.split()) < 2:
+            return preferred
+        ranked = detect(text)
+        if ranked and ranked[0][1] >= DETECT_MIN_SCORE and ranked[0][0] in SUPPORTED_LANGUAGES:
+            return ranked[0][0]
+        return preferred
+
+    async def ask(
+        self,
+        text: str,
+        *,
+        preferred_language: str,
+        country: str | None,
+        sector: str | None = None,
+        today: date | None = None,
+    ) -> AskResult:
+        """Answer one message as the bot would."""
+        today = today or date.today()
+        lang = self.language_of(text, preferred_language)
+        _ = translator(lang)
+        parse = await self.nlu.parse(text)
+        named_country = next(iter(parse.entity_values("country")), None)
+        topic = next(iter(parse.entity_values("topic")), None)
+        base = {
+            "text": text,
+            "language": lang,
+            "intent": parse.intent,
+            "country": named_country or country,
+            "topic": topic,
+            "suggest_language": lang if lang != preferred_language else None,
+            "parse": parse,
+        }
+        if parse.intent not in QUESTION_INTENTS:
+            return AskResult(
+                **base, confidence=parse.confidence, answered=False, kind="intent", answer=_(INTENT_REPLIES[parse.intent])
+            )
+        scope = Scope(
+            country=named_country or country,
+            topics=tuple(parse.entity_values("topic")),
+            sectors=tuple(parse.entity_values("sector")) or ((sector,) if sector else ()),
+        )
+        found = self.kb.retrieve(text, lang, scope)
+        refs = tuple([ArticleRef(h.article.id, await self.title(h.article, lang), h.score) for h in found.hits])
+        if not found.hits or found.confidence < self.kb.thresholds.for_method(found.method):
+            return AskResult(
+                **base, confidence=found.confidence, answered=False, kind="unsure", answer=self._unsure(refs, _),
+                articles=refs,
+            )
+        best = found.hits[0].article
+        localised = await self.localise(best, lang)
+        return AskResult(
+            **base,
+            confidence=found.confidence,
+            answered=True,
+            kind="answer",
+            answer=answers.card(best, localised, _, today),
+            articles=refs,
+            sources=tuple((s.title, s.url) for s in best.sources),
+            machine_translated=localised.machine_translated,
+        )
+
+    def _unsure(self, refs: tuple[ArticleRef, ...], _: Translate) -> str:
+        lines = [_("🤔 I'm not sure I understood your question.")]
+        if refs:
+            lines.append(_("Maybe one of these helps:"))
+            lines += [f"• {html.escape(ref.title, quote=False)}" for ref in refs]
+        lines.append(_("Or send your question to a coach, who will answer you personally."))
+        return "\n".join(lines)
+
+    async def title(self, article: Article, lang: str) -> str:
+        """An article's title in a language (translated when needed, English if that fails)."""
+        if lang in CURATED_LANGUAGES:
+            return article.text(lang).title
+        try:
+            return await self.translations.translate(article.text("en").title, "en", lang)
+        except TranslationUnavailable:
+            return article.text("en").title
+
+    async def localise(self, article: Article, lang: str) -> answers.Localised:
+        """The article in a language: curated, machine-translated, or English with a note."""
+        if lang in CURATED_LANGUAGES:
+            t = article.text(lang)
+            return answers.Localised(t.title, t.summary, t.body, lang)
+        english = article.text("en")
+        try:
+            title, summary, body = [
+                await self.translations.translate(part, "en", lang) for part in (english.title, english.summary, english.body)
+            ]
+        except TranslationUnavailable:
+            return answers.Localised(english.title, english.summary, english.body, "en", english_fallback=True)
+        return answers.Localised(title, summary, body, lang, machine_translated=True)
+
+
+def retrieval_summary(found: Retrieval) -> str:
+    """A short description for logs (no personal data)."""
+    best = found.hits[0].article.id if found.hits else "-"
+    return f"{found.method} best={best} confidence={found.confidence:.2f}"

@@ -1,0 +1,157 @@
+"""Free-text questions: understand, answer from the knowledge base, and the answer's buttons."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from actions.ask import AskResult
+from actions.i18n import LANGUAGE_NAMES, Translate, translator
+from bot import callbacks, keyboards
+from bot.context import InterHubContext, Who, who
+from bot.handlers.common import show_menu
+from bot.handlers.privacy import ask_forget, send_my_data
+from bot.replies import reply
+from knowledge import answers
+
+log = logging.getLogger(__name__)
+LAST_QUESTION = "last_question"
+MENU_INTENTS = frozenset({"greet", "help", "list_events", "enrol_event", "my_events", "request_mentoring",
+                          "give_feedback"})
+
+
+def answer_keyboard(_: Translate, article_id: str, lang: str) -> InlineKeyboardMarkup:
+    """More · Sources / 👍 · 👎 / Ask a coach."""
+    data = f"{lang}:{article_id}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("📖 More"), callback_data=f"art:more:{data}"),
+                InlineKeyboardButton(_("🔗 Sources"), callback_data=f"art:src:{data}"),
+            ],
+            [
+                InlineKeyboardButton("👍", callback_data=f"art:up:{data}"),
+                InlineKeyboardButton("👎", callback_data=f"art:down:{data}"),
+            ],
+            [InlineKeyboardButton(_("🙋 Ask a coach"), callback_data="coach:ask")],
+        ]
+    )
+
+
+def unsure_keyboard(_: Translate, result: AskResult) -> InlineKeyboardMarkup:
+    """Up to three likely articles, then the coach."""
+    rows = [
+        [InlineKeyboardButton(ref.title[:60], callback_data=f"art:open:{result.language}:{ref.id}")]
+        for ref in result.articles[:3]
+    ]
+    rows.append([InlineKeyboardButton(_("🙋 Ask a coach"), callback_data="coach:ask")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
+    """Understands a question and replies: an article, an honest "not sure", or the intent's action."""
+    answerer = context.services.answerer
+    if answerer is None:
+        await show_menu(context, w)
+        return
+    result = await answerer.ask(
+        text, preferred_language=w.lang, country=w.profile.country, sector=w.profile.sector
+    )
+    await context.services.log.record(
+        w.telegram_id,
+        direction="in",
+        language=result.language,
+        intent=result.intent,
+        text=text,
+        country=result.country,
+        topic=result.topic,
+        article_id=result.articles[0].id if result.answered else None,
+        answered=result.answered,
+        confidence=result.confidence,
+    )
+    log.info("question: intent=%s answered=%s confidence=%.2f", result.intent, result.answered, result.confidence)
+    _ = translator(result.language)
+    if result.kind in ("answer", "unsure"):
+        assert context.user_data is not None
+        context.user_data[LAST_QUESTION] = {
+            "text": text, "language": result.language, "country": result.country, "topic": result.topic
+        }
+    if result.kind == "answer":
+        markup = answer_keyboard(_, result.articles[0].id, result.language)
+        await reply(context, w, result.answer, markup, intent="answer")
+    elif result.kind == "unsure":
+        await reply(context, w, result.answer, unsure_keyboard(_, result), intent="unsure")
+    else:
+        await _intent_reply(context, w, result)
+    if result.suggest_language:
+        await _offer_switch(context, w, result.suggest_language)
+
+
+async def _intent_reply(context: InterHubContext, w: Who, result: AskResult) -> None:
+    if result.intent == "change_language":
+        await reply(context, w, result.answer, keyboards.language_picker("setlang", w.lang))
+    elif result.intent == "privacy_mydata":
+        await send_my_data(context, w)
+    elif result.intent == "privacy_forget":
+        await ask_forget(context, w)
+    elif result.intent == "talk_to_human":
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(w._("🙋 Ask a coach"), callback_data="coach:ask")]])
+        await reply(context, w, result.answer, markup, intent="talk_to_human")
+    elif result.intent in MENU_INTENTS:
+        await show_menu(context, w, result.answer)
+    else:
+        await reply(context, w, result.answer, intent=result.intent)
+
+
+async def _offer_switch(context: InterHubContext, w: Who, lang: str) -> None:
+    _ = translator(lang)
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"🌐 {LANGUAGE_NAMES[lang]}", callback_data=f"setlang:{lang}")]]
+    )
+    await reply(context, w, _("You wrote in {language}. Shall I switch to it?").format(language=LANGUAGE_NAMES[lang]),
+                markup)
+
+
+async def article_button(update: Update, context: InterHubContext) -> None:
+    """More, Sources, 👍, 👎 and suggested articles."""
+    query = update.callback_query
+    assert query is not None
+    match = callbacks.ARTICLE.match(query.data or "")
+    answerer = context.services.answerer
+    w = await who(update, context)
+    article = answerer.kb.by_id.get(match.group(3)) if match and answerer else None
+    if match is None or answerer is None or article is None:
+        await query.answer(w._("This button is no longer valid. Please use /menu."), show_alert=True)
+        return
+    action, lang = match.group(1), match.group(2)
+    _ = translator(lang)
+    if action in ("up", "down"):
+        assert context.user_data is not None
+        last = context.user_data.get(LAST_QUESTION) or {}
+        await context.services.feedback.vote(
+            w.telegram_id, article.id, language=lang, vote=1 if action == "up" else -1, question=last.get("text")
+        )
+        await query.answer(_("Thank you for your feedback!"))
+        if action == "down":
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("🙋 Ask a coach"), callback_data="coach:ask")]])
+            await reply(context, w, _("Sorry this did not help. A coach can answer you personally."), markup)
+        return
+    await query.answer()
+    localised = await answerer.localise(article, lang)
+    if action == "more":
+        await reply(context, w, answers.full_text(article, localised, _, date.today()), intent="article_more")
+    elif action == "src":
+        await reply(context, w, answers.sources_text(article, _), intent="article_sources")
+    else:
+        await reply(
+            context, w, answers.card(article, localised, _, date.today()), answer_keyboard(_, article.id, lang),
+            intent="answer",
+        )
+
+
+def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
+    """The answer buttons."""
+    return [CallbackQueryHandler(article_button, pattern=callbacks.ARTICLE)]
