@@ -6,11 +6,11 @@ The bot, the console and ``interhub ask`` all call ``Answerer.ask``; nothing her
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from actions.i18n import SUPPORTED_LANGUAGES, N_, Translate, translator
+from actions.i18n import N_, SUPPORTED_LANGUAGES, Translate, translator
 from actions.translation import TranslationClient, TranslationUnavailable
 from knowledge import answers
 from knowledge.base import KnowledgeBase, Retrieval
@@ -23,12 +23,14 @@ from nlu.language import detect
 DETECT_MIN_CHARS = 12
 DETECT_MIN_SCORE = 0.6
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
+#: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
+TRUSTED_INTENT = 0.6
 
 INTENT_REPLIES = {
     "greet": N_("👋 Hello! Ask me anything about permits, taxes, marketing or staff for your business."),
     "goodbye": N_("👋 Goodbye, and good luck with your business! Write again any time."),
     "thanks": N_("You're welcome! 😊 Anything else?"),
-    "help": N_("Just type your question in your own words, for example: \"How do I register my business?\""),
+    "help": N_('Just type your question in your own words, for example: "How do I register my business?"'),
     "out_of_scope": N_(
         "I can only help with starting and running a business: permits, registration, taxes, credit, "
         "marketing and staff. Please ask me about one of these."
@@ -122,35 +124,45 @@ class Answerer:
         parse = await self.nlu.parse(text)
         named_country = next(iter(parse.entity_values("country")), None)
         topic = next(iter(parse.entity_values("topic")), None)
-        base = {
-            "text": text,
-            "language": lang,
-            "intent": parse.intent,
-            "country": named_country or country,
-            "topic": topic,
-            "suggest_language": lang if lang != preferred_language else None,
-            "parse": parse,
-        }
-        if parse.intent not in QUESTION_INTENTS:
-            return AskResult(
-                **base, confidence=parse.confidence, answered=False, kind="intent", answer=_(INTENT_REPLIES[parse.intent])
-            )
+        base = AskResult(
+            text=text,
+            language=lang,
+            intent=parse.intent,
+            confidence=parse.confidence,
+            answered=False,
+            kind="intent",
+            answer="",
+            country=named_country or country,
+            topic=topic,
+            suggest_language=lang if lang != preferred_language else None,
+            parse=parse,
+        )
         scope = Scope(
             country=named_country or country,
             topics=tuple(parse.entity_values("topic")),
             sectors=tuple(parse.entity_values("sector")) or ((sector,) if sector else ()),
         )
-        found = self.kb.retrieve(text, lang, scope)
-        refs = tuple([ArticleRef(h.article.id, await self.title(h.article, lang), h.score) for h in found.hits])
-        if not found.hits or found.confidence < self.kb.thresholds.for_method(found.method):
-            return AskResult(
-                **base, confidence=found.confidence, answered=False, kind="unsure", answer=self._unsure(refs, _),
-                articles=refs,
+        found = None
+        if parse.intent not in QUESTION_INTENTS:
+            if parse.confidence < TRUSTED_INTENT:
+                found = self.kb.retrieve(text, lang, scope)
+            if found is None or not self._confident(found):
+                return replace(base, answer=_(INTENT_REPLIES[parse.intent]))
+            base = replace(
+                base, intent="ask_question"
+            )  # a weak intent guess loses to a confident article match
+        found = found or self.kb.retrieve(text, lang, scope)
+        refs = tuple(
+            [ArticleRef(h.article.id, await self.title(h.article, lang), h.score) for h in found.hits]
+        )
+        if not self._confident(found):
+            return replace(
+                base, confidence=found.confidence, kind="unsure", answer=self._unsure(refs, _), articles=refs
             )
         best = found.hits[0].article
         localised = await self.localise(best, lang)
-        return AskResult(
-            **base,
+        return replace(
+            base,
             confidence=found.confidence,
             answered=True,
             kind="answer",
@@ -159,6 +171,9 @@ class Answerer:
             sources=tuple((s.title, s.url) for s in best.sources),
             machine_translated=localised.machine_translated,
         )
+
+    def _confident(self, found: Retrieval) -> bool:
+        return bool(found.hits) and found.confidence >= self.kb.thresholds.for_method(found.method)
 
     def _unsure(self, refs: tuple[ArticleRef, ...], _: Translate) -> str:
         lines = [_("🤔 I'm not sure I understood your question.")]
@@ -185,14 +200,11 @@ class Answerer:
         english = article.text("en")
         try:
             title, summary, body = [
-                await self.translations.translate(part, "en", lang) for part in (english.title, english.summary, english.body)
+                await self.translations.translate(part, "en", lang)
+                for part in (english.title, english.summary, english.body)
             ]
         except TranslationUnavailable:
-            return answers.Localised(english.title, english.summary, english.body, "en", english_fallback=True)
+            return answers.Localised(
+                english.title, english.summary, english.body, "en", english_fallback=True
+            )
         return answers.Localised(title, summary, body, lang, machine_translated=True)
-
-
-def retrieval_summary(found: Retrieval) -> str:
-    """A short description for logs (no personal data)."""
-    best = found.hits[0].article.id if found.hits else "-"
-    return f"{found.method} best={best} confidence={found.confidence:.2f}"

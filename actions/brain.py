@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from actions.ask import Answerer
 from actions.services import Services
+from bot.settings import Settings
 from knowledge.base import KnowledgeBase
+from nlu.select import build_nlu
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +20,7 @@ def shared_knowledge() -> KnowledgeBase:
     return KnowledgeBase.load()
 
 
-def attach_answerer(services: Services, nlu_settings: object) -> Answerer:
+def attach_answerer(services: Services, settings: Settings) -> Answerer:
     """Give the services an answerer built from the shared knowledge base and the configured NLU."""
-    from nlu.select import build_nlu
-
-    services.answerer = Answerer(shared_knowledge(), build_nlu(nlu_settings), services.translations)
+    services.answerer = Answerer(shared_knowledge(), build_nlu(settings), services.translations)
     return services.answerer

@@ -27,7 +27,12 @@ async def knowledge_gaps(db: Database, limit: int = 20) -> dict[str, Any]:
         ).all()
         votes = (
             await session.execute(
-                select(ArticleFeedback.article_id, ArticleFeedback.language, ArticleFeedback.vote, ArticleFeedback.question)
+                select(
+                    ArticleFeedback.article_id,
+                    ArticleFeedback.language,
+                    ArticleFeedback.vote,
+                    ArticleFeedback.question,
+                )
             )
         ).all()
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)

@@ -104,7 +104,9 @@ class TicketService:
     async def open_tickets(self) -> list[TicketView]:
         """Tickets still waiting for an answer, oldest first."""
         async with self.db.transaction() as session:
-            tickets = (await session.scalars(select(Ticket).where(Ticket.status == "open").order_by(Ticket.id))).all()
+            tickets = (
+                await session.scalars(select(Ticket).where(Ticket.status == "open").order_by(Ticket.id))
+            ).all()
             return [_view(ticket, None) for ticket in tickets]
 
 

@@ -116,13 +116,21 @@ class TranslationClient:
         return translated
 
     async def _store(self, key: str, source: str, target: str, provider: str, text: str) -> None:
-        values = {"source_hash": key, "source_lang": source, "target_lang": target, "provider": provider, "text": text}
+        values = {
+            "source_hash": key,
+            "source_lang": source,
+            "target_lang": target,
+            "provider": provider,
+            "text": text,
+        }
         insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         async with self.db.transaction() as session:
             await session.execute(insert(Translation).values(**values).on_conflict_do_nothing())
 
 
-def build_provider(name: str, libretranslate_url: str | None, api_key: str, timeout: float = 3.0) -> Provider | None:
+def build_provider(
+    name: str, libretranslate_url: str | None, api_key: str, timeout: float = 3.0
+) -> Provider | None:
     """The configured provider, or None for ``none`` (and for ``libre`` without a URL)."""
     if name == "google":
         return GoogleProvider()

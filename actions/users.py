@@ -168,10 +168,14 @@ class UserService:
                 )
             ).all()
             tickets = (
-                await session.scalars(select(Ticket).where(Ticket.pseudonym == user.pseudonym).order_by(Ticket.id))
+                await session.scalars(
+                    select(Ticket).where(Ticket.pseudonym == user.pseudonym).order_by(Ticket.id)
+                )
             ).all()
             votes = (
-                await session.scalars(select(ArticleFeedback).where(ArticleFeedback.pseudonym == user.pseudonym))
+                await session.scalars(
+                    select(ArticleFeedback).where(ArticleFeedback.pseudonym == user.pseudonym)
+                )
             ).all()
             return {
                 "privacy_policy_version": PRIVACY_POLICY_VERSION,
@@ -210,7 +214,12 @@ class UserService:
                     for ticket in tickets
                 ],
                 "article_feedback": [
-                    {"article": vote.article_id, "language": vote.language, "vote": vote.vote, "question": vote.question}
+                    {
+                        "article": vote.article_id,
+                        "language": vote.language,
+                        "vote": vote.vote,
+                        "question": vote.question,
+                    }
                     for vote in votes
                 ],
                 "conversation_data": {f"{row.kind}_data": row.data for row in stored},

@@ -13,7 +13,18 @@ from telegram.request import BaseRequest
 from actions.i18n import SUPPORTED_LANGUAGES, translator
 from actions.services import Services
 from bot.context import InterHubApp, InterHubContext
-from bot.handlers import commands, content, errors, handover, menu, onboarding, privacy, questions, settings, system
+from bot.handlers import (
+    commands,
+    content,
+    errors,
+    handover,
+    menu,
+    onboarding,
+    privacy,
+    questions,
+    settings,
+    system,
+)
 from bot.persistence import SqlPersistence
 from bot.settings import Settings
 

@@ -1,4 +1,4 @@
-"""``interhub ask``: the bot's answering path, one question or a JSONL batch, for people and evaluation tools."""
+"""``interhub ask``: the answering path of the bot, for one question or a JSONL batch."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ async def _run(args: argparse.Namespace, config: Settings) -> int:
     services = Services.from_url(
         config.database_url,
         default_language=config.default_language,
-        translation_provider=build_provider(config.translator, config.libretranslate_url, config.libretranslate_api_key),
+        translation_provider=build_provider(
+            config.translator, config.libretranslate_url, config.libretranslate_api_key
+        ),
         translation_timeout=config.translator_timeout,
     )
     answerer = attach_answerer(services, config)
@@ -88,6 +90,8 @@ def _plain(result: AskResult) -> str:
     lines = [text, ""]
     if result.sources:
         lines += [f"Source: {title} — {url}" for title, url in result.sources]
-    lines.append(f"[{result.language} · {result.intent} · confidence {result.confidence:.2f} · "
-                 f"{'answered' if result.answered else 'not answered'}]")
+    lines.append(
+        f"[{result.language} · {result.intent} · confidence {result.confidence:.2f} · "
+        f"{'answered' if result.answered else 'not answered'}]"
+    )
     return "\n".join(lines)

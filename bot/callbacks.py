@@ -34,6 +34,7 @@ def value_of(data: str | None) -> str:
     """Return the part after the colon of already validated callback data."""
     return (data or "").split(":", 1)[1]
 
+
 #: Article buttons: ``art:<action>:<lang>:<article id>``; the id is checked against the knowledge base.
 ARTICLE = re.compile(rf"^art:(more|src|up|down|open):({'|'.join(SUPPORTED_LANGUAGES)}):([a-z0-9-]{{3,48}})$")
 COACH = re.compile(r"^coach:ask$")

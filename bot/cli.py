@@ -13,9 +13,11 @@ from actions.i18n import SUPPORTED_LANGUAGES
 from actions.migrate import upgrade
 from actions.seed import seed_demo
 from actions.services import Services
-from bot.settings import ConfigError, Settings, load_settings
 from bot.ask_cli import add_ask_command
+from bot.settings import ConfigError, Settings, load_settings
 from knowledge.cli import add_kb_commands
+from nlu.cli import add_nlu_commands
+from nlu.rasa_cli import add_compare_command, add_rasa_commands
 
 log = logging.getLogger("interhub")
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -54,6 +56,44 @@ def cmd_kb_index(args: argparse.Namespace, config: Settings) -> int:
 
     index = shared_knowledge().semantic
     print(f"article vectors ready: {len(index.articles)} articles")
+    return 0
+
+
+def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
+    """Calibrate the answer thresholds, or report answer quality on a split of the question set."""
+    from actions import quality
+    from actions.brain import attach_answerer
+
+    upgrade(config.database_url)
+
+    async def measure() -> object:
+        services = _services(config)
+        try:
+            answerer = attach_answerer(services, config)
+            if args.calibrate:
+                return await quality.calibrate(answerer)
+            split = None if args.split == "all" else args.split
+            return quality.report(await quality.run(answerer, quality.load_questions(split)))
+        finally:
+            await services.db.dispose()
+
+    result = asyncio.run(measure())
+    if args.calibrate or args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    assert isinstance(result, dict)
+    columns = {
+        "n": "answerable",
+        "top1": "top1",
+        "top3": "top3",
+        "answered": "answered",
+        "correct": "answered_correct",
+        "oos": "out_of_scope",
+        "oos ans.": "out_of_scope_answered",
+    }
+    print(f"{'':8} " + " ".join(f"{title:>8}" for title in columns))
+    for name, row in result.items():
+        print(f"{name:8} " + " ".join(f"{row[key]!s:>8}" for key in columns.values()))
     return 0
 
 
@@ -164,10 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
     gaps = kb_commands.add_parser("gaps", help="unanswered and 👎 questions, by country, topic and language")
     gaps.add_argument("--json", action="store_true", help="print JSON")
     gaps.set_defaults(func=cmd_kb_gaps)
-    kb_commands.add_parser("index", help="embed the articles for multilingual search (when stale)").set_defaults(
-        func=cmd_kb_index
+    kb_commands.add_parser(
+        "index", help="embed the articles for multilingual search (when stale)"
+    ).set_defaults(func=cmd_kb_index)
+    calibrate = kb_commands.add_parser(
+        "calibrate", help="choose the answer thresholds on the calibration questions"
     )
+    calibrate.set_defaults(func=cmd_kb_quality, calibrate=True)
+    evaluate = kb_commands.add_parser(
+        "eval", help="answer quality on the question set (top-1, top-3, refusals)"
+    )
+    evaluate.add_argument("--split", choices=("calibration", "test", "all"), default="test")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(func=cmd_kb_quality, calibrate=False)
     add_ask_command(sub)
+    add_compare_command(add_nlu_commands(sub))
+    add_rasa_commands(sub)
     return parser
 
 

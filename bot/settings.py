@@ -42,7 +42,12 @@ class Settings(BaseSettings):
     translator_timeout: float = Field(default=3.0, gt=0, le=30)
 
     @field_validator(
-        "telegram_bot_token", "webhook_url", "webhook_secret", "rasa_token", "libretranslate_url", mode="before"
+        "telegram_bot_token",
+        "webhook_url",
+        "webhook_secret",
+        "rasa_token",
+        "libretranslate_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -88,7 +93,6 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LANGUAGES:
             raise ValueError("must be one of " + ", ".join(SUPPORTED_LANGUAGES))
         return value
-
 
     @model_validator(mode="after")
     def _translator_needs_url(self) -> Settings:

@@ -46,8 +46,11 @@ def create_webhook_app(
             if len(body) > MAX_BODY_BYTES:
                 return PlainTextResponse("too large", status_code=413)
         try:
-            update = Update.de_json(json.loads(body), app.bot)
-        except (ValueError, TypeError, KeyError):
+            payload = json.loads(body)
+            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(payload, app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("webhook received a body that is not an update")
             return PlainTextResponse("bad request", status_code=400)
         await app.update_queue.put(update)

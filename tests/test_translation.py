@@ -19,7 +19,9 @@ async def libre() -> AsyncIterator[FakeLibreTranslate]:
     await server.stop()
 
 
-async def test_translates_through_libretranslate_and_caches(services: Services, libre: FakeLibreTranslate) -> None:
+async def test_translates_through_libretranslate_and_caches(
+    services: Services, libre: FakeLibreTranslate
+) -> None:
     client = TranslationClient(services.db, LibreProvider(libre.url, "key"), timeout=2)
 
     first = await client.translate("Register your business", "en", "uk")

@@ -36,7 +36,9 @@ async def ask_coach(update: Update, context: InterHubContext) -> None:
         await query.answer(w._("Sorry, no coach is available in this installation yet."), show_alert=True)
         return
     if not last:
-        await query.answer(w._("Please type your question first, then tap the button again."), show_alert=True)
+        await query.answer(
+            w._("Please type your question first, then tap the button again."), show_alert=True
+        )
         return
     await query.answer()
     ticket = await context.services.tickets.open(
@@ -49,8 +51,10 @@ async def ask_coach(update: Update, context: InterHubContext) -> None:
     await reply(
         context,
         w,
-        _("✅ Your question was sent to our coaches as ticket {ticket}. The answer will arrive here. "
-          "Coaches see your question, not your name.").format(ticket=ticket.label),
+        _(
+            "✅ Your question was sent to our coaches as ticket {ticket}. The answer will arrive here. "
+            "Coaches see your question, not your name."
+        ).format(ticket=ticket.label),
         intent="handover",
     )
 

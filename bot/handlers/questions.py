@@ -19,8 +19,9 @@ from knowledge import answers
 
 log = logging.getLogger(__name__)
 LAST_QUESTION = "last_question"
-MENU_INTENTS = frozenset({"greet", "help", "list_events", "enrol_event", "my_events", "request_mentoring",
-                          "give_feedback"})
+MENU_INTENTS = frozenset(
+    {"greet", "help", "list_events", "enrol_event", "my_events", "request_mentoring", "give_feedback"}
+)
 
 
 def answer_keyboard(_: Translate, article_id: str, lang: str) -> InlineKeyboardMarkup:
@@ -72,12 +73,17 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
         answered=result.answered,
         confidence=result.confidence,
     )
-    log.info("question: intent=%s answered=%s confidence=%.2f", result.intent, result.answered, result.confidence)
+    log.info(
+        "question: intent=%s answered=%s confidence=%.2f", result.intent, result.answered, result.confidence
+    )
     _ = translator(result.language)
     if result.kind in ("answer", "unsure"):
         assert context.user_data is not None
         context.user_data[LAST_QUESTION] = {
-            "text": text, "language": result.language, "country": result.country, "topic": result.topic
+            "text": text,
+            "language": result.language,
+            "country": result.country,
+            "topic": result.topic,
         }
     if result.kind == "answer":
         markup = answer_keyboard(_, result.articles[0].id, result.language)
@@ -98,7 +104,9 @@ async def _intent_reply(context: InterHubContext, w: Who, result: AskResult) -> 
     elif result.intent == "privacy_forget":
         await ask_forget(context, w)
     elif result.intent == "talk_to_human":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(w._("🙋 Ask a coach"), callback_data="coach:ask")]])
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(w._("🙋 Ask a coach"), callback_data="coach:ask")]]
+        )
         await reply(context, w, result.answer, markup, intent="talk_to_human")
     elif result.intent in MENU_INTENTS:
         await show_menu(context, w, result.answer)
@@ -111,8 +119,12 @@ async def _offer_switch(context: InterHubContext, w: Who, lang: str) -> None:
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(f"🌐 {LANGUAGE_NAMES[lang]}", callback_data=f"setlang:{lang}")]]
     )
-    await reply(context, w, _("You wrote in {language}. Shall I switch to it?").format(language=LANGUAGE_NAMES[lang]),
-                markup)
+    await reply(
+        context,
+        w,
+        _("You wrote in {language}. Shall I switch to it?").format(language=LANGUAGE_NAMES[lang]),
+        markup,
+    )
 
 
 async def article_button(update: Update, context: InterHubContext) -> None:
@@ -132,11 +144,17 @@ async def article_button(update: Update, context: InterHubContext) -> None:
         assert context.user_data is not None
         last = context.user_data.get(LAST_QUESTION) or {}
         await context.services.feedback.vote(
-            w.telegram_id, article.id, language=lang, vote=1 if action == "up" else -1, question=last.get("text")
+            w.telegram_id,
+            article.id,
+            language=lang,
+            vote=1 if action == "up" else -1,
+            question=last.get("text"),
         )
         await query.answer(_("Thank you for your feedback!"))
         if action == "down":
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("🙋 Ask a coach"), callback_data="coach:ask")]])
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(_("🙋 Ask a coach"), callback_data="coach:ask")]]
+            )
             await reply(context, w, _("Sorry this did not help. A coach can answer you personally."), markup)
         return
     await query.answer()
@@ -147,7 +165,10 @@ async def article_button(update: Update, context: InterHubContext) -> None:
         await reply(context, w, answers.sources_text(article, _), intent="article_sources")
     else:
         await reply(
-            context, w, answers.card(article, localised, _, date.today()), answer_keyboard(_, article.id, lang),
+            context,
+            w,
+            answers.card(article, localised, _, date.today()),
+            answer_keyboard(_, article.id, lang),
             intent="answer",
         )
 

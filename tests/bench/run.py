@@ -74,7 +74,11 @@ def time_to_ready() -> float:
         runs = [
             float(
                 subprocess.run(
-                    [sys.executable, "-c", READY_SCRIPT, url], cwd=ROOT, check=True, capture_output=True, text=True
+                    [sys.executable, "-c", READY_SCRIPT, url],
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 ).stdout.strip()
             )
             for _ in range(3)
@@ -89,7 +93,9 @@ async def main() -> dict[str, object]:
     from knowledge.search import Scope
     from nlu.language import detect
 
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     with tempfile.TemporaryDirectory() as folder:
         from actions.migrate import upgrade
 
@@ -105,12 +111,20 @@ async def main() -> dict[str, object]:
         others = [q for q in questions if q not in curated]
         figures: dict[str, object] = {
             "language_detection": percentiles([timed(lambda q=q: detect(q["q"])) for q in questions]),
-            "nlu_parse": percentiles([await atimed(lambda q=q: answerer.nlu.parse(q["q"])) for q in questions]),
+            "nlu_parse": percentiles(
+                [await atimed(lambda q=q: answerer.nlu.parse(q["q"])) for q in questions]
+            ),
             "retrieval_curated": percentiles(
-                [timed(lambda q=q: answerer.kb.retrieve(q["q"], q["lang"], Scope(q["country"]))) for q in curated]
+                [
+                    timed(lambda q=q: answerer.kb.retrieve(q["q"], q["lang"], Scope(q["country"])))
+                    for q in curated
+                ]
             ),
             "retrieval_other_languages": percentiles(
-                [timed(lambda q=q: answerer.kb.retrieve(q["q"], q["lang"], Scope(q["country"]))) for q in others]
+                [
+                    timed(lambda q=q: answerer.kb.retrieve(q["q"], q["lang"], Scope(q["country"])))
+                    for q in others
+                ]
             ),
             "ask_curated": percentiles(
                 [

@@ -1,0 +1,128 @@
+"""Answer quality on the question set: top-1/top-3, answered precision, out-of-scope refusals, calibration."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from actions.ask import Answerer
+from knowledge.base import CALIBRATION_FILE, Thresholds
+from knowledge.models import CURATED_LANGUAGES
+
+QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval_questions.jsonl"
+#: Utility of each outcome when choosing a threshold: a wrong answer costs as much as a right one gains
+#: (silence, with three suggestions and a coach, is better than a wrong answer); answering an
+#: out-of-scope question costs most.
+REWARD_RIGHT, PENALTY_WRONG, PENALTY_OUT_OF_SCOPE = 1.0, 1.0, 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the answerer did with one question of the set."""
+
+    id: str
+    lang: str
+    kind: str
+    method: str
+    confidence: float
+    answered: bool
+    top1: bool
+    top3: bool
+    intent: str
+
+
+def load_questions(split: str | None = None, path: Path = QUESTIONS_FILE) -> list[dict[str, Any]]:
+    """The question set, optionally one split ("calibration" or "test")."""
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [item for item in items if split is None or item["split"] == split]
+
+
+async def run(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Outcome]:
+    """Ask every question as the bot would and record the outcome."""
+    outcomes = []
+    for item in questions:
+        result = await answerer.ask(item["q"], preferred_language=item["lang"], country=item["country"])
+        ids = [ref.id for ref in result.articles]
+        expected = set(item["expected"])
+        outcomes.append(
+            Outcome(
+                id=item["id"],
+                lang=item["lang"],
+                kind=item["kind"],
+                method="lexical" if result.language in CURATED_LANGUAGES else "semantic",
+                confidence=result.confidence,
+                answered=result.answered,
+                top1=bool(ids) and ids[0] in expected,
+                top3=bool(expected & set(ids[:3])),
+                intent=result.intent,
+            )
+        )
+    return outcomes
+
+
+def report(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Per-language and overall figures."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[outcome.lang].append(outcome)
+        groups["curated" if outcome.lang in CURATED_LANGUAGES else "other"].append(outcome)
+        groups["all"].append(outcome)
+    table = {}
+    for name, items in sorted(groups.items()):
+        answerable = [o for o in items if o.kind == "answerable"]
+        out_of_scope = [o for o in items if o.kind == "out_of_scope"]
+        answered = [o for o in answerable if o.answered]
+        table[name] = {
+            "answerable": len(answerable),
+            "top1": _share(sum(o.top1 for o in answerable), len(answerable)),
+            "top3": _share(sum(o.top3 for o in answerable), len(answerable)),
+            "answered": _share(len(answered), len(answerable)),
+            "answered_correct": _share(sum(o.top1 for o in answered), len(answered)),
+            "out_of_scope": len(out_of_scope),
+            "out_of_scope_answered": sum(o.answered for o in out_of_scope),
+        }
+    return table
+
+
+def choose_threshold(outcomes: list[Outcome], method: str) -> dict[str, Any]:
+    """The confidence threshold with the best utility on (calibration) outcomes of one method."""
+    relevant = [o for o in outcomes if o.method == method]
+    candidates = sorted({round(o.confidence, 4) for o in relevant} | {0.0, 1.0})
+    best: tuple[float, float] = (float("-inf"), 1.0)
+    for threshold in candidates:
+        utility = 0.0
+        for o in relevant:
+            # The NLU's out-of-scope intent is not trusted here: the threshold alone must keep them out.
+            if o.confidence < threshold:
+                continue
+            if o.kind == "out_of_scope":
+                utility -= PENALTY_OUT_OF_SCOPE
+            else:
+                utility += REWARD_RIGHT if o.top1 else -PENALTY_WRONG
+        if utility > best[0]:
+            best = (utility, threshold)
+    # Halfway down to the next confidence below, so the threshold does not sit on a calibration point.
+    below = [c for c in candidates if c < best[1]]
+    threshold = (below[-1] + best[1]) / 2 if below else best[1]
+    return {"threshold": round(threshold, 4), "utility": best[0], "questions": len(relevant)}
+
+
+async def calibrate(answerer: Answerer, path: Path = CALIBRATION_FILE) -> dict[str, Any]:
+    """Choose thresholds on the calibration split and write them for the bot to use."""
+    saved = answerer.kb.thresholds
+    answerer.kb.thresholds = Thresholds(lexical=0.0, semantic=0.0)
+    try:
+        outcomes = await run(answerer, load_questions("calibration"))
+    finally:
+        answerer.kb.thresholds = saved
+    chosen = {method: choose_threshold(outcomes, method) for method in ("lexical", "semantic")}
+    path.write_text(json.dumps(chosen, indent=2) + "\n")
+    answerer.kb.thresholds = Thresholds.load(path)
+    return chosen
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 0.0

@@ -1,0 +1,133 @@
+"""Over real HTTP: onboarding in Italian and Arabic, switching language, and handover to a coach."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import pytest
+from telegram import Update
+
+from actions.brain import attach_answerer
+from actions.i18n import translator
+from actions.services import Services
+from bot.app import build_application, prepare
+from bot.context import InterHubApp
+from bot.settings import Settings
+from tests.fake_bot_api import FakeBotApi
+
+USER = 31337
+COACHES = -1001234
+
+
+def replies(count: int) -> Callable[[FakeBotApi], bool]:
+    return lambda server: len(server.sent(USER)) >= count
+
+
+@pytest.fixture
+def answering_bot(bot_settings: Settings) -> Callable[[], AbstractAsyncContextManager[InterHubApp]]:
+    """The real bot, polling the fake server, with the answerer and a coaches' chat."""
+
+    @asynccontextmanager
+    async def run() -> AsyncIterator[InterHubApp]:
+        services = Services.from_url(bot_settings.database_url, coach_chat_id=COACHES)
+        attach_answerer(services, bot_settings)
+        app = build_application(bot_settings, services)
+        async with app:
+            await prepare(app)
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+            await app.start()
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
+        await services.db.dispose()
+
+    return run
+
+
+@pytest.mark.parametrize(("code", "name"), [("it", "Italiano"), ("ar", "العربية")])
+async def test_onboarding_in_the_persons_language(
+    fake_api: FakeBotApi,
+    polling_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]],
+    code: str,
+    name: str,
+) -> None:
+    _ = translator(code)
+    async with polling_bot():
+        fake_api.send_text(USER, "/start", language_code=code)
+        await fake_api.wait_for(replies(1))
+        assert next(iter(fake_api.buttons(USER))) == f"✅ {name}"
+        fake_api.press(USER, f"lang:{code}", language_code=code)
+        await fake_api.wait_for(replies(2))
+        fake_api.press(USER, "consent:yes", language_code=code)
+        await fake_api.wait_for(replies(3))
+
+    texts = fake_api.texts(USER)
+    assert _("Do you agree that InterHub stores your profile as described?") in texts[1]
+    assert texts[2] == _("Thank you! In which country is (or will be) your business?")
+    assert f"🇮🇹 {_('Italy')}" in fake_api.buttons(USER)
+
+
+async def test_switching_language_changes_the_menu(
+    fake_api: FakeBotApi, polling_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]]
+) -> None:
+    async with polling_bot():
+        fake_api.send_text(USER, "/start", language_code="en")
+        await fake_api.wait_for(replies(1))
+        fake_api.press(USER, "lang:en")
+        await fake_api.wait_for(replies(2))
+        fake_api.press(USER, "consent:no")
+        await fake_api.wait_for(replies(3))
+        fake_api.send_text(USER, "/language")
+        await fake_api.wait_for(replies(4))
+        fake_api.press(USER, "setlang:de")
+        await fake_api.wait_for(replies(5))
+
+    _ = translator("de")
+    assert fake_api.texts(USER)[-1].startswith(
+        _("✅ I will write to you in {language}.").format(language="Deutsch")
+    )
+    assert _("⚙️ Settings") in fake_api.buttons(USER)
+
+
+async def test_handover_end_to_end(
+    fake_api: FakeBotApi, answering_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]]
+) -> None:
+    async with answering_bot():
+        fake_api.send_text(USER, "/start")
+        await fake_api.wait_for(replies(1))
+        fake_api.press(USER, "lang:en")
+        await fake_api.wait_for(replies(2))
+        fake_api.press(USER, "consent:yes")
+        await fake_api.wait_for(replies(3))
+        fake_api.press(USER, "country:HR")
+        await fake_api.wait_for(replies(4))
+        fake_api.press(USER, "sector:food")
+        await fake_api.wait_for(replies(5))
+        fake_api.send_text(USER, "can my cousin help in my bakery on weekends without a contract?")
+        await fake_api.wait_for(replies(6))
+        fake_api.press(USER, "coach:ask")
+        await fake_api.wait_for(lambda server: bool(server.sent(COACHES)))
+        card = fake_api.sent(COACHES)[0]
+        await fake_api.wait_for(replies(7))
+
+        coach_message = {
+            "message_id": 900,
+            "date": 1_790_000_000,
+            "chat": {"id": COACHES, "type": "supergroup", "title": "Coaches"},
+            "from": {"id": 5, "is_bot": False, "first_name": "Coach"},
+            "text": "No: family members working regularly also need a contract and HZMO registration.",
+            "reply_to_message": card.result,
+        }
+        fake_api.push({"update_id": 99999, "message": coach_message})
+        await fake_api.wait_for(replies(8))
+        await fake_api.wait_for(lambda server: len(server.sent(COACHES)) >= 2)
+
+    assert "T-0001" in card.params["text"]
+    assert "cousin" in card.params["text"]
+    assert "T-0001" in fake_api.texts(USER)[6]
+    assert "HZMO registration" in fake_api.texts(USER)[7]
+    assert "answer delivered" in fake_api.sent(COACHES)[1].params["text"]
