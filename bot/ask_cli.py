@@ -11,11 +11,10 @@ import sys
 from typing import Any, TextIO
 
 from actions.ask import AskResult
-from actions.brain import attach_answerer
 from actions.i18n import SUPPORTED_LANGUAGES
 from actions.migrate import upgrade
 from actions.models import COUNTRIES
-from actions.services import Services
+from bot.runtime import build_services
 from bot.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
@@ -42,17 +41,9 @@ def cmd_ask(args: argparse.Namespace, config: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, config: Settings) -> int:
-    from actions.translation import build_provider
-
-    services = Services.from_url(
-        config.database_url,
-        default_language=config.default_language,
-        translation_provider=build_provider(
-            config.translator, config.libretranslate_url, config.libretranslate_api_key
-        ),
-        translation_timeout=config.translator_timeout,
-    )
-    answerer = attach_answerer(services, config)
+    services = build_services(config, answering=True)
+    answerer = services.answerer
+    assert answerer is not None
     try:
         if args.batch:
             return await _batch(args.batch, answerer, config, sys.stdout)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from actions.i18n import SUPPORTED_LANGUAGES
 from actions.migrate import upgrade
 from actions.seed import seed_demo
-from actions.services import Services
 from bot.ask_cli import add_ask_command
+from bot.runtime import build_services
 from bot.settings import ConfigError, Settings, load_settings
 from knowledge.cli import add_kb_commands
 from nlu.cli import add_nlu_commands
@@ -21,12 +21,6 @@ from nlu.rasa_cli import add_compare_command, add_rasa_commands
 
 log = logging.getLogger("interhub")
 Command = Callable[[argparse.Namespace, Settings], int]
-
-
-def _services(config: Settings) -> Services:
-    return Services.from_url(
-        config.database_url, default_language=config.default_language, coach_chat_id=config.coach_chat_id
-    )
 
 
 def cmd_db_upgrade(args: argparse.Namespace, config: Settings) -> int:
@@ -40,7 +34,7 @@ def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
     """Load the demo data (idempotent)."""
 
     async def seed() -> bool:
-        services = _services(config)
+        services = build_services(config)
         try:
             return await seed_demo(services.db)
         finally:
@@ -62,14 +56,14 @@ def cmd_kb_index(args: argparse.Namespace, config: Settings) -> int:
 def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
     """Calibrate the answer thresholds, or report answer quality on a split of the question set."""
     from actions import quality
-    from actions.brain import attach_answerer
 
     upgrade(config.database_url)
 
     async def measure() -> object:
-        services = _services(config)
+        services = build_services(config, answering=True)
         try:
-            answerer = attach_answerer(services, config)
+            answerer = services.answerer
+            assert answerer is not None
             if args.calibrate:
                 return await quality.calibrate(answerer)
             split = None if args.split == "all" else args.split
@@ -104,7 +98,7 @@ def cmd_kb_gaps(args: argparse.Namespace, config: Settings) -> int:
     upgrade(config.database_url)
 
     async def gaps() -> dict[str, object]:
-        services = _services(config)
+        services = build_services(config)
         try:
             return await knowledge_gaps(services.db)
         finally:
@@ -133,7 +127,7 @@ def cmd_chat(args: argparse.Namespace, config: Settings) -> int:
     upgrade(config.database_url)
 
     async def chat() -> None:
-        services = _services(config)
+        services = build_services(config, answering=True)
         channel = ConsoleChannel(user_id=args.user, language_code=args.lang)
         app = build_application(config, services, request=channel.api, rate_limit=False)
         try:
@@ -153,7 +147,7 @@ def cmd_run(args: argparse.Namespace, config: Settings) -> int:
     from bot.app import build_application
 
     upgrade(config.database_url)
-    services = _services(config)
+    services = build_services(config, answering=True)
     app = build_application(config, services)
     if args.webhook or config.webhook_url:
         return _run_webhook(app, config)

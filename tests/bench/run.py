@@ -97,10 +97,10 @@ async def main() -> dict[str, object]:
         json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     with tempfile.TemporaryDirectory() as folder:
-        from actions.migrate import upgrade
+        from actions.migrate import upgrade_async
 
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
-        upgrade(url)
+        await upgrade_async(url)
         config = load_settings(database_url=url, _env_file=None)
         services = Services.from_url(url)
         answerer = attach_answerer(services, config)
