@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from nlu.backend import INTENTS
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml missing
@@ -47,23 +49,6 @@ CORE_LANGUAGES: tuple[str, ...] = ("en", "it", "de", "sl", "hr", "hu")
 EXTRA_LANGUAGES: tuple[str, ...] = ("ar", "zh", "uk", "tr", "es", "fr")
 LANGUAGES: tuple[str, ...] = CORE_LANGUAGES + EXTRA_LANGUAGES
 
-INTENTS: tuple[str, ...] = (
-    "greet",
-    "goodbye",
-    "thanks",
-    "help",
-    "out_of_scope",
-    "ask_question",
-    "list_events",
-    "enrol_event",
-    "my_events",
-    "request_mentoring",
-    "give_feedback",
-    "talk_to_human",
-    "change_language",
-    "privacy_mydata",
-    "privacy_forget",
-)
 
 COUNTRY_CODES: frozenset[str] = frozenset({"IT", "DE", "SI", "HR", "HU"})
 TOPICS: frozenset[str] = frozenset({"legislation", "finance", "marketing", "hr"})

@@ -13,18 +13,19 @@ import contextlib
 import itertools
 import json
 import re
-import socket
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.loopback import serve
 
 TOKEN = "123456:TEST-token"
 BOT = {
@@ -123,8 +124,7 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._serving: AbstractAsyncContextManager[int]
 
     # ---- lifecycle -------------------------------------------------------------------------
     @property
@@ -134,20 +134,13 @@ class FakeBotApi:
 
     async def start(self) -> None:
         """Serve on a free loopback port."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
+        self._serving = serve(app)
+        self.port = await self._serving.__aenter__()
 
     async def stop(self) -> None:
         """Stop serving."""
-        if self._server and self._task:
-            self._server.should_exit = True
-            await self._task
+        await self._serving.__aexit__(None, None, None)
 
     # ---- test-side helpers -------------------------------------------------------------------
     def fail_next(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
+from contextlib import AbstractAsyncContextManager
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.loopback import serve
 
 
 class FakeLibreTranslate:
@@ -20,8 +21,7 @@ class FakeLibreTranslate:
         self.delay = 0.0
         self.status = 200
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._serving: AbstractAsyncContextManager[int]
 
     @property
     def url(self) -> str:
@@ -38,17 +38,10 @@ class FakeLibreTranslate:
 
     async def start(self) -> None:
         """Serve on a free loopback port."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/translate", self._translate, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
+        self._serving = serve(app)
+        self.port = await self._serving.__aenter__()
 
     async def stop(self) -> None:
         """Stop serving."""
-        if self._server and self._task:
-            self._server.should_exit = True
-            await self._task
+        await self._serving.__aexit__(None, None, None)

@@ -8,13 +8,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import pytest
 from telegram import Update
 
+from actions.brain import attach_answerer
 from actions.services import Services
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.settings import Settings, load_settings
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
-BotRunner = Callable[[], AbstractAsyncContextManager[InterHubApp]]
+BotRunner = Callable[..., AbstractAsyncContextManager[InterHubApp]]
 
 
 @pytest.fixture
@@ -39,11 +40,16 @@ def bot_settings(database_url: str, fake_api: FakeBotApi) -> Settings:
 
 @pytest.fixture
 def polling_bot(bot_settings: Settings) -> BotRunner:
-    """Start the real Application with long polling; each use is a fresh process-like instance."""
+    """Start the real Application with long polling; each use is a fresh process-like instance.
+
+    ``answering=True`` adds the answerer (knowledge base and NLU); ``coach_chat_id`` the coaches' chat.
+    """
 
     @asynccontextmanager
-    async def run() -> AsyncIterator[InterHubApp]:
-        services = Services.from_url(bot_settings.database_url)
+    async def run(*, answering: bool = False, coach_chat_id: int | None = None) -> AsyncIterator[InterHubApp]:
+        services = Services.from_url(bot_settings.database_url, coach_chat_id=coach_chat_id)
+        if answering:
+            attach_answerer(services, bot_settings)
         app = build_application(bot_settings, services)
         try:
             async with app:

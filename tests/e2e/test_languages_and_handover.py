@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 
 import pytest
-from telegram import Update
 
-from actions.brain import attach_answerer
 from actions.i18n import translator
-from actions.services import Services
-from bot.app import build_application, prepare
-from bot.context import InterHubApp
-from bot.settings import Settings
+from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import FakeBotApi
 
 USER = 31337
@@ -24,34 +18,10 @@ def replies(count: int) -> Callable[[FakeBotApi], bool]:
     return lambda server: len(server.sent(USER)) >= count
 
 
-@pytest.fixture
-def answering_bot(bot_settings: Settings) -> Callable[[], AbstractAsyncContextManager[InterHubApp]]:
-    """The real bot, polling the fake server, with the answerer and a coaches' chat."""
-
-    @asynccontextmanager
-    async def run() -> AsyncIterator[InterHubApp]:
-        services = Services.from_url(bot_settings.database_url, coach_chat_id=COACHES)
-        attach_answerer(services, bot_settings)
-        app = build_application(bot_settings, services)
-        async with app:
-            await prepare(app)
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-            await app.start()
-            try:
-                yield app
-            finally:
-                await app.updater.stop()
-                await app.stop()
-        await services.db.dispose()
-
-    return run
-
-
 @pytest.mark.parametrize(("code", "name"), [("it", "Italiano"), ("ar", "العربية")])
 async def test_onboarding_in_the_persons_language(
     fake_api: FakeBotApi,
-    polling_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]],
+    polling_bot: BotRunner,
     code: str,
     name: str,
 ) -> None:
@@ -71,9 +41,7 @@ async def test_onboarding_in_the_persons_language(
     assert f"🇮🇹 {_('Italy')}" in fake_api.buttons(USER)
 
 
-async def test_switching_language_changes_the_menu(
-    fake_api: FakeBotApi, polling_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]]
-) -> None:
+async def test_switching_language_changes_the_menu(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
     async with polling_bot():
         fake_api.send_text(USER, "/start", language_code="en")
         await fake_api.wait_for(replies(1))
@@ -93,10 +61,8 @@ async def test_switching_language_changes_the_menu(
     assert _("⚙️ Settings") in fake_api.buttons(USER)
 
 
-async def test_handover_end_to_end(
-    fake_api: FakeBotApi, answering_bot: Callable[[], AbstractAsyncContextManager[InterHubApp]]
-) -> None:
-    async with answering_bot():
+async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
+    async with polling_bot(answering=True, coach_chat_id=COACHES):
         fake_api.send_text(USER, "/start")
         await fake_api.wait_for(replies(1))
         fake_api.press(USER, "lang:en")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
 from actions.services import Services
 from bot.app import build_application
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, create_webhook_app
 from tests.fake_bot_api import FakeBotApi
+from tests.loopback import serve
 
 SECRET = "s3cret-Token_1"
 USER = 777
@@ -23,20 +22,12 @@ USER = 777
 
 @pytest.fixture
 async def webhook(bot_settings: Settings, fake_api: FakeBotApi) -> AsyncIterator[str]:
-    """The webhook app served by uvicorn on loopback; yields its base URL."""
+    """The webhook app served by uvicorn on loopback (lifespan on: it starts the bot); yields its URL."""
     services = Services.from_url(bot_settings.database_url)
     app = build_application(bot_settings, services)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    asgi = create_webhook_app(app, webhook_url=f"https://bot.example.org/telegram/{port}", secret=SECRET)
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    asgi = create_webhook_app(app, webhook_url="https://bot.example.org/telegram/hook", secret=SECRET)
+    async with serve(asgi, lifespan="on") as port:
+        yield f"http://127.0.0.1:{port}"
     await services.db.dispose()
 
 
@@ -60,7 +51,7 @@ async def test_webhook_is_registered_with_the_secret(webhook: str, fake_api: Fak
 
 
 async def test_wrong_or_missing_secret_is_refused(webhook: str, fake_api: FakeBotApi) -> None:
-    path = "/telegram/" + webhook.rsplit(":", 1)[1]
+    path = "/telegram/hook"
     async with httpx.AsyncClient(base_url=webhook) as client:
         wrong = await client.post(path, json=update(1, "/help"), headers={SECRET_HEADER: "guess"})
         missing = await client.post(path, json=update(2, "/help"))
@@ -71,7 +62,7 @@ async def test_wrong_or_missing_secret_is_refused(webhook: str, fake_api: FakeBo
 
 
 async def test_right_secret_is_answered_and_a_duplicate_only_once(webhook: str, fake_api: FakeBotApi) -> None:
-    path = "/telegram/" + webhook.rsplit(":", 1)[1]
+    path = "/telegram/hook"
     async with httpx.AsyncClient(base_url=webhook) as client:
         first = await client.post(path, json=update(10, "/help"), headers={SECRET_HEADER: SECRET})
         again = await client.post(path, json=update(10, "/help"), headers={SECRET_HEADER: SECRET})
@@ -83,7 +74,7 @@ async def test_right_secret_is_answered_and_a_duplicate_only_once(webhook: str, 
 
 
 async def test_health_and_limits(webhook: str) -> None:
-    path = "/telegram/" + webhook.rsplit(":", 1)[1]
+    path = "/telegram/hook"
     async with httpx.AsyncClient(base_url=webhook) as client:
         health = await client.get("/healthz")
         huge = await client.post(path, content=b"x" * 2_000_000, headers={SECRET_HEADER: SECRET})
@@ -95,7 +86,7 @@ async def test_health_and_limits(webhook: str) -> None:
 
 
 async def test_bad_json_shape_is_refused(webhook: str) -> None:
-    path = "/telegram/" + webhook.rsplit(":", 1)[1]
+    path = "/telegram/hook"
     async with httpx.AsyncClient(base_url=webhook) as client:
         response = await client.post(path, content=json.dumps([1, 2]), headers={SECRET_HEADER: SECRET})
 
