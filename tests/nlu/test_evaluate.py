@@ -21,10 +21,11 @@ from nlu.evaluate import (
 )
 from nlu.training_data import CORE_LANGUAGES, Example, TrainingData
 
-#: Held-out macro-F1 (top intent, before the fallback) every core language must keep. The issue asks
-#: for 0.90; with this data the model reaches 0.75–0.88 per core language on the split (hu lowest, 5-fold
-#: 0.77 ± 0.04), so this floor, one standard deviation under Hungarian, guards against regressions.
-MIN_CORE_MACRO_F1 = 0.72
+#: Held-out macro-F1 (top intent, before the fallback) every core language must keep: the 0.90 the issue
+#: asks for. With the enlarged data (~80-170 examples per intent and core language) the model reaches
+#: 0.92-0.96 per core language on the split (de lowest, 0.919) and 0.92-0.95 in 5-fold cross-validation
+#: (hu lowest, 0.923 ± 0.023), so 0.90 leaves about one standard deviation of headroom.
+MIN_CORE_MACRO_F1 = 0.90
 
 
 def _groups(data: TrainingData) -> Counter[tuple[str, str]]:

@@ -230,6 +230,7 @@ def fake_venv(root: Path) -> Path:
     venv = root / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "rasa").touch()
+    (venv / "bin" / "python").touch()
     (venv / ".interhub-rasa").write_text(rasa_server.RASA_VERSION + "\n")
     return venv
 
