@@ -10,7 +10,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 .PHONY: help run test lint bench locales extract db artefacts clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "InterHub needs Python >= 3.11")'
@@ -52,3 +52,5 @@ lint: $(STAMP) ## ruff and mypy
 
 clean: ## remove the virtual environment and build artefacts
 	rm -rf $(VENV) $(MO_FILES) artefacts .pytest_cache .mypy_cache .ruff_cache
+
+include mk/rasa.mk

@@ -52,3 +52,10 @@ class Services:
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )
+
+    async def aclose(self) -> None:
+        """Close the NLU client (a Rasa backend holds an HTTP client) and the database pool."""
+        close = getattr(self.answerer.nlu, "aclose", None) if self.answerer else None
+        if close is not None:
+            await close()
+        await self.db.dispose()

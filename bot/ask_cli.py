@@ -53,7 +53,7 @@ async def _run(args: argparse.Namespace, config: Settings) -> int:
         print(json.dumps(result.as_json(), ensure_ascii=False) if args.json else _plain(result))
         return 0
     finally:
-        await services.db.dispose()
+        await services.aclose()
 
 
 async def _batch(path: str, answerer: Any, config: Settings, out: TextIO) -> int:

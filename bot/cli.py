@@ -38,7 +38,7 @@ def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
         try:
             return await seed_demo(services.db)
         finally:
-            await services.db.dispose()
+            await services.aclose()
 
     print("demo data added" if asyncio.run(seed()) else "demo data already present")
     return 0
@@ -69,7 +69,7 @@ def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
             split = None if args.split == "all" else args.split
             return quality.report(await quality.run(answerer, quality.load_questions(split)))
         finally:
-            await services.db.dispose()
+            await services.aclose()
 
     result = asyncio.run(measure())
     if args.calibrate or args.json:
@@ -102,7 +102,7 @@ def cmd_kb_gaps(args: argparse.Namespace, config: Settings) -> int:
         try:
             return await knowledge_gaps(services.db)
         finally:
-            await services.db.dispose()
+            await services.aclose()
 
     report = asyncio.run(gaps())
     if args.json:
@@ -133,7 +133,7 @@ def cmd_chat(args: argparse.Namespace, config: Settings) -> int:
         try:
             await channel.run(app)
         finally:
-            await services.db.dispose()
+            await services.aclose()
 
     asyncio.run(chat())
     return 0

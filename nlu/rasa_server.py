@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,7 @@ _STAMP = ".interhub-rasa"
 KEEP_MODELS = 4
 
 Echo = Callable[[str], None]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class RasaError(RuntimeError):
@@ -45,14 +47,14 @@ def venv_dir() -> Path:
 
 
 def rasa_env(venv: Path) -> dict[str, str]:
-    """Environment for Rasa processes: telemetry off, quiet TensorFlow, nothing of InterHub's venv."""
+    """Environment for Rasa processes: telemetry off, no training cache, quiet TensorFlow, own venv."""
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         VIRTUAL_ENV=str(venv),
         PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-        RASA_CACHE_DIRECTORY=str(ARTEFACTS / "cache"),
+        RASA_MAX_CACHE_SIZE="0",  # no training cache (up to 1 GB): models are cached whole, by hash
     )
     return env
 
@@ -98,8 +100,9 @@ def find_python() -> Path:
 
 def is_installed(venv: Path) -> bool:
     """Tell whether ``venv`` holds a complete install of the pinned Rasa (written after pip succeeds)."""
-    stamp = venv / _STAMP
-    return (venv / "bin" / "rasa").exists() and stamp.exists() and stamp.read_text().strip() == RASA_VERSION
+    stamp, bin_dir = venv / _STAMP, venv / "bin"
+    complete = (bin_dir / "python").exists() and (bin_dir / "rasa").exists() and stamp.exists()
+    return complete and stamp.read_text().strip() == RASA_VERSION
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,8 @@ def setup(venv: Path | None = None, echo: Echo = print) -> SetupReport:
     if not (venv / "bin" / "python").exists():
         python = find_python()
         echo(f"creating {venv} with {python}")
-        _run([str(python), "-m", "venv", str(venv)], "creating the Rasa venv")
+        # --clear: a venv whose interpreter is gone (e.g. a removed pyenv version) is rebuilt
+        _run([str(python), "-m", "venv", "--clear", str(venv)], "creating the Rasa venv")
     elif _python_version(str(venv / "bin" / "python")) != "3.10":
         raise RasaError(f"{venv} exists but is not a Python 3.10 venv: remove it and run setup again")
     echo(f"installing rasa=={RASA_VERSION} into {venv} (about 2 minutes)")
@@ -173,13 +177,15 @@ def train(
     """
     venv = require_venv(venv)
     data_dir, config, out_dir = data_dir or DATA_DIR, config or CONFIG, out_dir or ARTEFACTS
+    if not data_dir.is_dir() or not config.is_file():
+        raise RasaError(f"need a training data folder and a config file: {data_dir}, {config}")
     name = f"nlu-{fingerprint(data_dir, config)}"
     model, meta = out_dir / f"{name}.tar.gz", out_dir / f"{name}.json"
     if model.exists():
         seconds = json.loads(meta.read_text())["train_seconds"] if meta.exists() else float("nan")
         return TrainReport(model, True, seconds)
     out_dir.mkdir(parents=True, exist_ok=True)
-    echo(f"training {model.name} from {data_dir} and {config.name} (about a minute)")
+    echo(f"training {model.name} from {data_dir} and {config.name}; this takes minutes")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".training-") as scratch:
         log_path = out_dir / f"{name}.train.log"
@@ -211,7 +217,7 @@ class RasaServer:
         self.ready_seconds = float("nan")
 
     def wait_ready(self, timeout: float = 180.0) -> float:
-        """Poll ``/status`` until the model is loaded; return the seconds since the start."""
+        """Poll ``/status`` until the model is loaded, warm it up; return the seconds to loaded."""
         started = time.monotonic()
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while time.monotonic() - started < timeout:
@@ -221,6 +227,10 @@ class RasaServer:
                     status = client.get(f"{self.url}/status", params={"token": self.token})
                     if status.status_code == 200 and status.json().get("model_file"):
                         self.ready_seconds = time.monotonic() - started
+                        # the first parse builds TensorFlow's graph (~70 ms): not on a person's message
+                        client.post(
+                            f"{self.url}/model/parse", params={"token": self.token}, json={"text": "hi"}
+                        )
                         return self.ready_seconds
                 except httpx.TransportError:
                     pass
@@ -308,7 +318,7 @@ def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> No
 
 def _tail(path: Path, lines: int = 3) -> str:
     try:
-        text = path.read_text(errors="replace").strip().splitlines()
+        text = _ANSI.sub("", path.read_text(errors="replace")).strip().splitlines()
     except OSError:
         return f"no log at {path}"
     return " | ".join(text[-lines:]) + f" (log: {path})"

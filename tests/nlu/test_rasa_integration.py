@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from actions.i18n import translator
+from bot.settings import Settings, load_settings
 from nlu import rasa_server
 from nlu.compare import write_nlu_yaml
 from nlu.embedded import EmbeddedNlu
 from nlu.rasa_backend import FallbackNlu, RasaNlu
 from nlu.rasa_server import RasaServer
 from nlu.training_data import DATA_DIR, load_training_data
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import BotRunner
+from tests.fake_bot_api import TOKEN, FakeBotApi
 
 pytestmark = [
     pytest.mark.rasa,
@@ -29,6 +35,10 @@ pytestmark = [
     ),
 ]
 
+# The end-to-end fixtures (fake Bot API, polling bot); this module's bot_settings points the bot at Rasa.
+fake_api = e2e.fake_api
+polling_bot = e2e.polling_bot
+USER = 4242
 LANGUAGES = ("en", "it", "de")
 #: A few messages per language that any sensible model of nlu/data gets right.
 MESSAGES = [
@@ -86,3 +96,52 @@ async def test_parses_three_languages_refuses_a_wrong_token_and_degrades_when_st
         await intruder.aclose()
     assert (after.intent, after.backend, nlu.fallbacks) == ("greet", "embedded", 1)
     assert server.process.returncode is not None
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, sqlite_template: Path, fake_api: FakeBotApi, server: RasaServer) -> Settings:
+    """A real bot on the fake Bot API that parses through the Rasa server (``NLU_BACKEND=rasa``)."""
+    database = tmp_path / "bot.db"
+    shutil.copy(sqlite_template, database)
+    return load_settings(
+        database_url=f"sqlite+aiosqlite:///{database}",
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake_api.base_url,
+        nlu_backend="rasa",
+        rasa_url=server.url,
+        rasa_token=server.token,
+        _env_file=None,
+    )
+
+
+async def test_bot_answers_through_rasa_and_carries_on_when_rasa_stops(
+    fake_api: FakeBotApi, polling_bot: BotRunner, server: RasaServer
+) -> None:
+    def replies(count: int) -> Callable[[FakeBotApi], bool]:
+        return lambda api: len(api.sent(USER)) >= count
+
+    _ = translator("en")
+    async with polling_bot(answering=True) as app:
+        nlu = app.services.answerer.nlu if app.services.answerer else None
+        assert isinstance(nlu, FallbackNlu)
+        try:
+            fake_api.send_text(USER, "/start")
+            await fake_api.wait_for(replies(1))
+            for button in ("lang:en", "consent:yes", "country:DE", "sector:food"):
+                fake_api.press(USER, button)
+                await fake_api.wait_for(replies(len(fake_api.sent(USER)) + 1))
+            onboarding = len(fake_api.sent(USER))
+            fake_api.send_text(USER, "thank you so much")
+            await fake_api.wait_for(replies(onboarding + 1))
+            assert nlu.fallbacks == 0
+            server.stop()
+            fake_api.send_text(USER, "hello")
+            await fake_api.wait_for(replies(onboarding + 2))
+        finally:
+            await nlu.aclose()
+
+    assert [text.split("\n")[0] for text in fake_api.texts(USER)[onboarding:]] == [
+        _("You're welcome! 😊 Anything else?"),
+        _("👋 Hello! Ask me anything about permits, taxes, marketing or staff for your business."),
+    ]
+    assert (nlu.fallbacks, nlu.last_error is not None) == (1, True)
