@@ -238,6 +238,15 @@ class FakeBotApi:
         """Texts the bot sent to a chat, in order."""
         return [c.params["text"] for c in self.sent(chat_id)]
 
+    async def step(self, user_id: int, action: str, *, language_code: str | None = "en") -> None:
+        """Send a text, or press a button for ``button:<data>``, and wait for the bot's next message."""
+        before = len(self.sent(user_id))
+        if action.startswith("button:"):
+            self.press(user_id, action.removeprefix("button:"), language_code=language_code)
+        else:
+            self.send_text(user_id, action, language_code=language_code)
+        await self.wait_for(lambda server: len(server.sent(user_id)) > before)
+
     async def wait_for(self, predicate: Callable[[FakeBotApi], bool], timeout: float = 10.0) -> None:
         """Wait until the bot's calls satisfy a condition."""
         deadline = asyncio.get_running_loop().time() + timeout

@@ -27,13 +27,10 @@ async def test_onboarding_in_the_persons_language(
 ) -> None:
     _ = translator(code)
     async with polling_bot():
-        fake_api.send_text(USER, "/start", language_code=code)
-        await fake_api.wait_for(replies(1))
+        await fake_api.step(USER, "/start", language_code=code)
         assert next(iter(fake_api.buttons(USER))) == f"✅ {name}"
-        fake_api.press(USER, f"lang:{code}", language_code=code)
-        await fake_api.wait_for(replies(2))
-        fake_api.press(USER, "consent:yes", language_code=code)
-        await fake_api.wait_for(replies(3))
+        await fake_api.step(USER, f"button:lang:{code}", language_code=code)
+        await fake_api.step(USER, "button:consent:yes", language_code=code)
 
     texts = fake_api.texts(USER)
     assert _("Do you agree that InterHub stores your profile as described?") in texts[1]
@@ -43,16 +40,8 @@ async def test_onboarding_in_the_persons_language(
 
 async def test_switching_language_changes_the_menu(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
     async with polling_bot():
-        fake_api.send_text(USER, "/start", language_code="en")
-        await fake_api.wait_for(replies(1))
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replies(2))
-        fake_api.press(USER, "consent:no")
-        await fake_api.wait_for(replies(3))
-        fake_api.send_text(USER, "/language")
-        await fake_api.wait_for(replies(4))
-        fake_api.press(USER, "setlang:de")
-        await fake_api.wait_for(replies(5))
+        for action in ("/start", "button:lang:en", "button:consent:no", "/language", "button:setlang:de"):
+            await fake_api.step(USER, action)
 
     _ = translator("de")
     assert fake_api.texts(USER)[-1].startswith(
@@ -63,18 +52,15 @@ async def test_switching_language_changes_the_menu(fake_api: FakeBotApi, polling
 
 async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
     async with polling_bot(answering=True, coach_chat_id=COACHES):
-        fake_api.send_text(USER, "/start")
-        await fake_api.wait_for(replies(1))
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replies(2))
-        fake_api.press(USER, "consent:yes")
-        await fake_api.wait_for(replies(3))
-        fake_api.press(USER, "country:HR")
-        await fake_api.wait_for(replies(4))
-        fake_api.press(USER, "sector:food")
-        await fake_api.wait_for(replies(5))
-        fake_api.send_text(USER, "can my cousin help in my bakery on weekends without a contract?")
-        await fake_api.wait_for(replies(6))
+        for action in (
+            "/start",
+            "button:lang:en",
+            "button:consent:yes",
+            "button:country:HR",
+            "button:sector:food",
+        ):
+            await fake_api.step(USER, action)
+        await fake_api.step(USER, "can my cousin help in my bakery on weekends without a contract?")
         fake_api.press(USER, "coach:ask")
         await fake_api.wait_for(lambda server: bool(server.sent(COACHES)))
         card = fake_api.sent(COACHES)[0]

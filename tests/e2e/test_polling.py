@@ -18,18 +18,10 @@ def replied(api: FakeBotApi, count: int) -> object:
 
 async def test_onboarding_in_english_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
     async with polling_bot():
-        fake_api.send_text(USER, "/start", language_code="en")
-        await fake_api.wait_for(replied(fake_api, 1))
+        await fake_api.step(USER, "/start")
         assert next(iter(fake_api.buttons(USER))) == "✅ English"
-
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replied(fake_api, 2))
-        fake_api.press(USER, "consent:yes")
-        await fake_api.wait_for(replied(fake_api, 3))
-        fake_api.press(USER, "country:IT")
-        await fake_api.wait_for(replied(fake_api, 4))
-        fake_api.press(USER, "sector:design")
-        await fake_api.wait_for(replied(fake_api, 5))
+        for action in ("button:lang:en", "button:consent:yes", "button:country:IT", "button:sector:design"):
+            await fake_api.step(USER, action)
 
     texts = fake_api.texts(USER)
     assert "Do you agree" in texts[1]
@@ -56,10 +48,8 @@ async def test_restart_in_the_middle_of_onboarding_resumes_at_the_same_step(
     fake_api: FakeBotApi, polling_bot: BotRunner
 ) -> None:
     async with polling_bot():
-        fake_api.send_text(USER, "/start")
-        await fake_api.wait_for(replied(fake_api, 1))
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replied(fake_api, 2))
+        await fake_api.step(USER, "/start")
+        await fake_api.step(USER, "button:lang:en")
     consent_message = fake_api.last_with_buttons(USER)["message_id"]
 
     async with polling_bot():  # a new process: nothing in memory
@@ -71,10 +61,8 @@ async def test_restart_in_the_middle_of_onboarding_resumes_at_the_same_step(
 
 async def test_mydata_sends_a_json_document(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
     async with polling_bot():
-        fake_api.send_text(USER, "/start")
-        await fake_api.wait_for(replied(fake_api, 1))
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replied(fake_api, 2))
+        await fake_api.step(USER, "/start")
+        await fake_api.step(USER, "button:lang:en")
         fake_api.send_text(USER, "/mydata")
         await fake_api.wait_for(lambda server: bool(server.sent(USER, "sendDocument")))
 
@@ -89,10 +77,8 @@ async def test_forget_deletes_the_person_after_confirmation(
     fake_api: FakeBotApi, polling_bot: BotRunner, services: Services
 ) -> None:
     async with polling_bot():
-        fake_api.send_text(USER, "/start")
-        await fake_api.wait_for(replied(fake_api, 1))
-        fake_api.press(USER, "lang:en")
-        await fake_api.wait_for(replied(fake_api, 2))
+        await fake_api.step(USER, "/start")
+        await fake_api.step(USER, "button:lang:en")
         fake_api.send_text(USER, "/forget")
         await fake_api.wait_for(replied(fake_api, 3))
         assert await services.users.find(USER) is not None
