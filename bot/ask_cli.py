@@ -28,7 +28,7 @@ def add_ask_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ask.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="the person's chosen language")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("--batch", metavar="FILE.jsonl", help='one {"id", "q", "country", "lang"?} per line')
-    ask.set_defaults(func=cmd_ask)
+    ask.set_defaults(with_config=True, func=cmd_ask)
 
 
 def cmd_ask(args: argparse.Namespace, config: Settings) -> int:

@@ -182,35 +182,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the bot (console when no token is set)")
     run.add_argument("--webhook", action="store_true", help="serve webhooks and register them with Telegram")
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(with_config=True, func=cmd_run)
 
     chat = sub.add_parser("chat", help="chat with the bot in the terminal, offline")
     chat.add_argument("--user", type=int, default=1, help="Telegram user id to act as (default 1)")
     chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="Telegram language_code of that user")
-    chat.set_defaults(func=cmd_chat)
+    chat.set_defaults(with_config=True, func=cmd_chat)
 
     db = sub.add_parser("db", help="database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
-    db_sub.add_parser("seed", help="load the demo data").set_defaults(func=cmd_db_seed)
+    db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
+        with_config=True, func=cmd_db_upgrade
+    )
+    db_sub.add_parser("seed", help="load the demo data").set_defaults(with_config=True, func=cmd_db_seed)
 
     kb_commands = add_kb_commands(sub)
     gaps = kb_commands.add_parser("gaps", help="unanswered and 👎 questions, by country, topic and language")
     gaps.add_argument("--json", action="store_true", help="print JSON")
-    gaps.set_defaults(func=cmd_kb_gaps)
+    gaps.set_defaults(with_config=True, func=cmd_kb_gaps)
     kb_commands.add_parser(
         "index", help="embed the articles for multilingual search (when stale)"
-    ).set_defaults(func=cmd_kb_index)
+    ).set_defaults(with_config=True, func=cmd_kb_index)
     calibrate = kb_commands.add_parser(
         "calibrate", help="choose the answer thresholds on the calibration questions"
     )
-    calibrate.set_defaults(func=cmd_kb_quality, calibrate=True)
+    calibrate.set_defaults(with_config=True, func=cmd_kb_quality, calibrate=True)
     evaluate = kb_commands.add_parser(
         "eval", help="answer quality on the question set (top-1, top-3, refusals)"
     )
     evaluate.add_argument("--split", choices=("calibration", "test", "all"), default="test")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
-    evaluate.set_defaults(func=cmd_kb_quality, calibrate=False)
+    evaluate.set_defaults(with_config=True, func=cmd_kb_quality, calibrate=False)
     add_ask_command(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
@@ -233,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     func = args.func
-    if func.__module__ in (__name__, "bot.ask_cli"):
+    if getattr(args, "with_config", False):  # InterHub's own commands take the settings too
         return int(func(args, config))
     return int(func(args))
 
