@@ -46,8 +46,8 @@ bench: locales artefacts ## latency of each answering stage, memory, time to rea
 	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check bot nlu knowledge actions tests
-	$(BIN)/ruff format --check bot nlu knowledge actions tests
+	$(BIN)/ruff check bot nlu knowledge actions core tests
+	$(BIN)/ruff format --check bot nlu knowledge actions core tests
 	$(BIN)/mypy
 
 clean: ## remove the virtual environment and build artefacts

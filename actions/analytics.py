@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from actions.db import Database
 from actions.models import MessageLog, User, utcnow
+from core.db import Database
 
 #: Question texts are kept this long; the pseudonymous counts stay for reporting.
 TEXT_RETENTION = timedelta(days=365)

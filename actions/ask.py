@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from actions.i18n import N_, SUPPORTED_LANGUAGES, Translate, translator
 from actions.translation import TranslationClient, TranslationUnavailable
+from core.i18n import N_, SUPPORTED_LANGUAGES, Translate, translator
 from knowledge import answers
 from knowledge.base import KnowledgeBase, Retrieval
 from knowledge.models import CURATED_LANGUAGES, Article

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from actions.db import Database
 from actions.models import ArticleFeedback, User, utcnow
+from core.db import Database
 
 
 class FeedbackService:

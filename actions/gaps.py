@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actions.db import Database
 from actions.models import ArticleFeedback, MessageLog
+from core.db import Database
 
 QUESTION_INTENTS = ("ask_question", "nlu_fallback")
 

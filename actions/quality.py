@@ -12,7 +12,9 @@ from actions.ask import Answerer
 from knowledge.base import CALIBRATION_FILE, Thresholds
 from knowledge.models import CURATED_LANGUAGES
 
-QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval_questions.jsonl"
+QUESTIONS_FILE = (
+    Path(__file__).resolve().parent.parent / "knowledge" / "evaluation" / "retrieval_questions.jsonl"
+)
 #: Utility of each outcome when choosing a threshold: a wrong answer costs as much as a right one gains
 #: (silence, with three suggestions and a coach, is better than a wrong answer); answering an
 #: out-of-scope question costs most.

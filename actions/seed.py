@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from actions.db import Database
 from actions.models import Seeded
 from actions.users import UserService
+from core.db import Database
 
 #: Console user ids of the demo staff (``interhub chat --user 900001`` acts as the coach).
 DEMO_COACH_ID = 900001

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.db import Database
 from actions.models import Ticket, User, utcnow
+from core.db import Database
 
 _NUMBER = re.compile(r"^#?T?-?0*(\d{1,9})$", re.IGNORECASE)
 

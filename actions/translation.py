@@ -17,8 +17,8 @@ import httpx
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from actions.db import Database
 from actions.models import Translation
+from core.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from actions.db import Database
 from actions.models import ProcessedUpdate, utcnow
+from core.db import Database
 
 #: Telegram keeps undelivered updates for 24 hours; remembering ids for 7 days is ample.
 KEEP_IDS_FOR = timedelta(days=7)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.db import Database
 from actions.models import (
     COUNTRIES,
     SECTORS,
@@ -22,6 +21,7 @@ from actions.models import (
     User,
     utcnow,
 )
+from core.db import Database
 
 PRIVACY_POLICY_VERSION = "2026-11"
 

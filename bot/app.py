@@ -10,8 +10,6 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from actions.i18n import SUPPORTED_LANGUAGES, translator
-from actions.services import Services
 from bot.context import InterHubApp, InterHubContext
 from bot.handlers import (
     commands,
@@ -26,7 +24,9 @@ from bot.handlers import (
     system,
 )
 from bot.persistence import SqlPersistence
-from bot.settings import Settings
+from core.i18n import SUPPORTED_LANGUAGES, translator
+from core.services import Services
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

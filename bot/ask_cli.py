@@ -11,11 +11,11 @@ import sys
 from typing import Any, TextIO
 
 from actions.ask import AskResult
-from actions.i18n import SUPPORTED_LANGUAGES
 from actions.migrate import upgrade
 from actions.models import COUNTRIES
-from bot.runtime import build_services
-from bot.settings import Settings
+from core.i18n import SUPPORTED_LANGUAGES
+from core.services import build_services
+from core.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from actions.i18n import SUPPORTED_LANGUAGES
 from actions.models import COUNTRIES, SECTORS
+from core.i18n import SUPPORTED_LANGUAGES
 
 MENU_ITEMS = ("legislation", "finance", "marketing", "hr", "events", "mentoring", "feedback", "settings")
 SETTINGS_ITEMS = ("language", "country", "sector", "privacy")

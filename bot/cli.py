@@ -9,12 +9,12 @@ import logging
 import sys
 from collections.abc import Callable
 
-from actions.i18n import SUPPORTED_LANGUAGES
 from actions.migrate import upgrade
 from actions.seed import seed_demo
 from bot.ask_cli import add_ask_command
-from bot.runtime import build_services
-from bot.settings import ConfigError, Settings, load_settings
+from core.i18n import SUPPORTED_LANGUAGES
+from core.services import build_services
+from core.settings import ConfigError, Settings, load_settings
 from knowledge.cli import add_kb_commands
 from nlu.cli import add_nlu_commands
 from nlu.rasa_cli import add_compare_command, add_rasa_commands
@@ -46,7 +46,7 @@ def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_kb_index(args: argparse.Namespace, config: Settings) -> int:
     """Build the article vectors used for questions in languages without curated text."""
-    from actions.brain import shared_knowledge
+    from core.services import shared_knowledge
 
     index = shared_knowledge().semantic
     print(f"article vectors ready: {len(index.articles)} articles")

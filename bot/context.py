@@ -8,9 +8,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from actions.i18n import Translate, resolve_language, translator
-from actions.services import Services
 from actions.users import Profile
+from core.i18n import Translate, resolve_language, translator
+from core.services import Services
 
 
 class InterHubApp(Application[Any, Any, Any, Any, Any, Any]):

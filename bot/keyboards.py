@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from actions.i18n import LANGUAGE_NAMES, N_, Translate
 from actions.models import COUNTRIES, SECTORS
+from core.i18n import LANGUAGE_NAMES, N_, Translate
 
 COUNTRY_FLAGS = {"IT": "🇮🇹", "DE": "🇩🇪", "SI": "🇸🇮", "HR": "🇭🇷", "HU": "🇭🇺"}
 COUNTRY_NAMES = {

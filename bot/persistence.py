@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from actions.db import Database
 from actions.models import ConversationState, PersistedData
+from core.db import Database
 
 Data = dict[str, Any]
 _BOT_KEY = 0

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from actions.i18n import Translate
+from core.i18n import Translate
 from knowledge.models import Article
 
 #: Topics whose answers carry the "not legal advice" line.

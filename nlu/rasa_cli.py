@@ -78,7 +78,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _serve(port: int | None, model: Path | None) -> int:
-    from bot.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings()
     port = port or urlsplit(settings.rasa_url).port or 5005

@@ -8,7 +8,7 @@ from nlu.backend import NluBackend
 from nlu.rasa_backend import FallbackNlu, RasaNlu
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from core.settings import Settings
 
 
 def build_nlu(settings: Settings) -> NluBackend:

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from actions.migrate import upgrade
 from actions.models import Base
-from actions.services import Services
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
-from bot.settings import Settings, load_settings
+from core.services import Services
+from core.settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from actions.i18n import translator
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
+from core.i18n import translator
 from tests.dialog import Dialog, joined
 
 ONLY_TEXT = "Sorry, I can only read text messages for now. Please type your question."

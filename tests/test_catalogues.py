@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from actions.i18n import LOCALES_DIR, SUPPORTED_LANGUAGES, translator
+from core.i18n import LOCALES_DIR, SUPPORTED_LANGUAGES, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from actions.services import Services
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
+from core.services import Services
 from tests.dialog import Dialog, joined
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from actions.i18n import translator
+from core.i18n import translator
 
 
 def chat(database: Path, lines: str, *args: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from actions.models import ConversationState, MessageLog, PersistedData, User
-from actions.services import Services
 from bot.persistence import SqlPersistence
+from core.services import Services
 
 
 async def count(services: Services, model: type) -> int:

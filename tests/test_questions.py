@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from actions.brain import attach_answerer, shared_knowledge
-from actions.services import Services
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
-from bot.settings import Settings
+from core.services import Services, attach_answerer, shared_knowledge
+from core.settings import Settings
 from tests.dialog import Dialog, joined
 
 COACHES = -100500

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from actions.gaps import knowledge_gaps
-from actions.services import Services
 from actions.tickets import parse_ticket_label, ticket_label
+from core.services import Services
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from actions.services import Services
 from actions.translation import LibreProvider, TranslationClient, TranslationUnavailable, build_provider
+from core.services import Services
 from tests.fake_libretranslate import FakeLibreTranslate
 
 

@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from actions.deeplinks import DeepLink, parse_payload
-from actions.i18n import normalise_language_code, resolve_language
 from actions.text import MAX_TEXT_CHARS, TextKind, clean_text
 from bot.messaging import TELEGRAM_LIMIT, esc, split_message
-from bot.settings import ConfigError, load_settings
+from core.i18n import normalise_language_code, resolve_language
+from core.settings import ConfigError, load_settings
 
 
 def test_defaults_need_no_configuration() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from actions.models import User
-from actions.services import Services
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
-from bot.settings import Settings
+from core.services import Services
+from core.settings import Settings
 from tests.dialog import Dialog, joined
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from actions.i18n import N_, Translate
 from bot.context import InterHubContext, who
 from bot.handlers.common import show_menu
 from bot.messaging import esc
 from bot.replies import reply
+from core.i18n import N_, Translate
 
 #: Commands shown in Telegram's menu (setMyCommands) and in /help, in this order.
 COMMANDS: dict[str, str] = {

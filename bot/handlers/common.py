@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from actions.i18n import LANGUAGE_NAMES, Translate
 from actions.users import Profile
 from bot.context import InterHubContext, Who
 from bot.keyboards import COUNTRY_NAMES, SECTOR_NAMES, main_menu
 from bot.replies import reply
+from core.i18n import LANGUAGE_NAMES, Translate
 
 
 def privacy_notice(_: Translate) -> str:

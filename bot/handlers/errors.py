@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from actions.i18n import resolve_language, translator
 from bot.context import InterHubContext
+from core.i18n import resolve_language, translator
 
 log = logging.getLogger(__name__)
 

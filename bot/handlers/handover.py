@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from actions.i18n import translator
 from actions.tickets import TicketView, parse_ticket_label
 from actions.translation import TranslationUnavailable
 from bot import callbacks
@@ -19,6 +18,7 @@ from bot.context import InterHubContext, who
 from bot.handlers.questions import LAST_QUESTION
 from bot.messaging import esc
 from bot.replies import reply
+from core.i18n import translator
 from nlu.language import detect
 
 log = logging.getLogger(__name__)

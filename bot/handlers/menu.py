@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from actions.i18n import N_
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, who
 from bot.handlers.common import profile_summary, show_menu
 from bot.replies import reply
+from core.i18n import N_
 
 COMING_SOON = {
     "legislation": N_("⚖️ Legislation: answers about permits, registration and food rules are coming soon."),

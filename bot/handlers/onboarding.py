@@ -20,13 +20,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from actions.deeplinks import DeepLink, parse_payload
-from actions.i18n import LANGUAGE_NAMES
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
 from bot.handlers.common import privacy_notice, show_menu
 from bot.handlers.deeplinks import open_deep_link
 from bot.persistence import SqlPersistence
 from bot.replies import reply
+from core.i18n import LANGUAGE_NAMES
 
 LANGUAGE, CONSENT, COUNTRY, SECTOR = range(4)
 CONVERSATION_NAME = "onboarding"

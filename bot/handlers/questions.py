@@ -9,12 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from actions.ask import AskResult
-from actions.i18n import LANGUAGE_NAMES, Translate, translator
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
 from bot.handlers.common import show_menu
 from bot.handlers.privacy import ask_forget, send_my_data
 from bot.replies import reply
+from core.i18n import LANGUAGE_NAMES, Translate, translator
 from knowledge import answers
 
 log = logging.getLogger(__name__)

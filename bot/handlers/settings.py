@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from actions.i18n import LANGUAGE_NAMES
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, who
 from bot.handlers.common import privacy_notice, profile_summary, show_menu
 from bot.replies import reply
+from core.i18n import LANGUAGE_NAMES
 
 
 async def language_command(update: Update, context: InterHubContext) -> None:

@@ -18,17 +18,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.jsonl"
+QUESTIONS = ROOT / "knowledge" / "evaluation" / "retrieval_questions.jsonl"
 OUT = ROOT / "artefacts" / "bench.json"
 READY_SCRIPT = """
 import asyncio, sys, time
 start = time.perf_counter()
-from actions.brain import attach_answerer
+from core.services import attach_answerer
 from actions.migrate import upgrade
-from actions.services import Services
+from core.services import Services
 from bot.app import build_application, prepare
 from bot.local_api import LocalBotApi
-from bot.settings import load_settings
+from core.settings import load_settings
 config = load_settings(database_url=sys.argv[1], _env_file=None)
 upgrade(config.database_url)
 async def main():
@@ -87,9 +87,8 @@ def time_to_ready() -> float:
 
 
 async def main() -> dict[str, object]:
-    from actions.brain import attach_answerer
-    from actions.services import Services
-    from bot.settings import load_settings
+    from core.services import Services, attach_answerer
+    from core.settings import load_settings
     from knowledge.search import Scope
     from nlu.language import detect
 

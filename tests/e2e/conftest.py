@@ -8,11 +8,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import pytest
 from telegram import Update
 
-from actions.brain import attach_answerer
-from actions.services import Services
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
-from bot.settings import Settings, load_settings
+from core.services import Services, attach_answerer
+from core.settings import Settings, load_settings
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 BotRunner = Callable[..., AbstractAsyncContextManager[InterHubApp]]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from actions.i18n import translator
+from core.i18n import translator
 from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import FakeBotApi
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from actions.i18n import translator
-from actions.services import Services
+from core.i18n import translator
+from core.services import Services
 from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import FakeBotApi
 

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from actions.services import Services
 from bot.app import build_application
-from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, create_webhook_app
+from core.services import Services
+from core.settings import Settings
 from tests.fake_bot_api import FakeBotApi
 from tests.loopback import serve
 

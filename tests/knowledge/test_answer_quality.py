@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from actions import quality
-from actions.brain import attach_answerer
 from actions.migrate import upgrade
-from actions.services import Services
-from bot.settings import load_settings
+from core.services import Services, attach_answerer
+from core.settings import load_settings
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
-"""The retrieval evaluation set ``tests/data/retrieval_questions.jsonl`` is well formed and fair.
+"""The retrieval evaluation set ``knowledge/evaluation/retrieval_questions.jsonl`` is well formed and fair.
 
 Every line is one question a user could type, the profile country, the article ids that answer it
 (best first; ``[]`` when nothing in the knowledge base should answer) and the split it belongs to.
-See ``tests/data/README.md``.
+See ``knowledge/evaluation/README.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from knowledge.loader import load_articles
 from knowledge.models import ALL_TOPICS, COUNTRIES, CURATED_LANGUAGES, Article
 
-QUESTIONS = Path(__file__).parents[1] / "data" / "retrieval_questions.jsonl"
+QUESTIONS = Path(__file__).parents[2] / "knowledge" / "evaluation" / "retrieval_questions.jsonl"
 
 OTHER_LANGUAGES = ("ar", "zh", "uk", "tr", "es", "fr")
 LANGUAGES = (*CURATED_LANGUAGES, *OTHER_LANGUAGES)

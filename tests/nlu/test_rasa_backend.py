@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.settings import load_settings
+from core.settings import load_settings
 from nlu import rasa_server
 from nlu.backend import FALLBACK_INTENT, Entity, Parse
 from nlu.compare import percentile, top_intent, write_nlu_yaml

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.i18n import translator
-from bot.settings import Settings, load_settings
+from core.i18n import translator
+from core.settings import Settings, load_settings
 from nlu import rasa_server
 from nlu.compare import write_nlu_yaml
 from nlu.embedded import EmbeddedNlu

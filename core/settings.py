@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from actions.i18n import SUPPORTED_LANGUAGES
+from core.i18n import SUPPORTED_LANGUAGES
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 

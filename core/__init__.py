@@ -1,0 +1,1 @@
+"""The core every part of InterHub shares: settings, languages, the database and the services."""
