@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 #: Payload grammar: ``<kind>_<id>`` or a bare ``<kind>``; Telegram allows [A-Za-z0-9_-]{1,64}.
@@ -18,12 +19,12 @@ class DeepLink:
     ref: str | None = None
 
 
-def parse_payload(payload: str | None) -> DeepLink | None:
+def parse_payload(payload: str | None, kinds: Collection[str] = KNOWN_KINDS) -> DeepLink | None:
     """Return the deep link, or None for an empty, malformed or unknown payload."""
     if not payload or len(payload) > 64:
         return None
     match = _PAYLOAD.match(payload)
-    if match is None or match["kind"] not in KNOWN_KINDS:
+    if match is None or match["kind"] not in kinds:
         return None
     if match["kind"] == "event" and not (match["ref"] or "").isdigit():
         return None

@@ -6,12 +6,35 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 COUNTRIES = ("IT", "DE", "SI", "HR", "HU")
 SECTORS = ("fashion", "design", "food", "other")
 ROLES = ("user", "coach", "partner", "admin")
+STAFF_ROLES = ("coach", "partner", "admin")
+JOB_STATES = ("pending", "running", "done", "failed", "cancelled")
+
+#: Constraint and index names the same on SQLite and PostgreSQL, so migrations can name what they change.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def utcnow() -> datetime:
@@ -25,8 +48,9 @@ def new_pseudonym() -> str:
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a JSON type for dict columns."""
+    """Declarative base with a JSON type for dict columns and the naming convention."""
 
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
 
@@ -43,15 +67,10 @@ class User(Base):
     sector: Mapped[str | None] = mapped_column(String(16))
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    roles: Mapped[str] = mapped_column(String(64), default="user")
-    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)  # a staff ban: updates are ignored
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # blocked the bot
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    @property
-    def role_set(self) -> set[str]:
-        """The person's roles as a set."""
-        return set(filter(None, self.roles.split(",")))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     @property
     def has_consent(self) -> bool:
@@ -141,7 +160,7 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), index=True)
-    question: Mapped[str] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(Text)  # None once the retention period has passed
     language: Mapped[str] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(2))
     topic: Mapped[str | None] = mapped_column(String(16))
@@ -163,3 +182,41 @@ class ArticleFeedback(Base):
     vote: Mapped[int] = mapped_column(Integer)  # +1 or -1
     question: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserRole(Base):
+    """A staff role held by a person; ``countries`` limits a coach's or partner's scope (empty: all)."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    countries: Mapped[str] = mapped_column(String(32), default="")
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def country_set(self) -> frozenset[str]:
+        """The countries of the scope; empty means every country."""
+        return frozenset(filter(None, self.countries.split(",")))
+
+
+class Job(Base):
+    """Work to do later, claimed by one worker at a time; ``pseudonym`` names the person it concerns."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pseudonym: Mapped[str | None] = mapped_column(String(32), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions.models import Seeded
+from actions.roles import RoleService
 from actions.users import UserService
 from core.db import Database
 
@@ -16,10 +17,10 @@ async def seed_demo(db: Database) -> bool:
     async with db.transaction() as session:
         if await session.get(Seeded, "demo_staff") is not None:
             return False
-    users = UserService(db)
+    users, roles = UserService(db), RoleService(db)
     for telegram_id, role in ((DEMO_COACH_ID, "coach"), (DEMO_PARTNER_ID, "partner")):
         await users.set_language(telegram_id, "en")
-        await users.grant_role(telegram_id, role)
+        await roles.grant(telegram_id, role)
     async with db.transaction() as session:
         session.add(Seeded(name="demo_staff"))
     return True

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Ticket, User, utcnow
+from actions.roles import RoleService
 from core.db import Database
 
 _NUMBER = re.compile(r"^#?T?-?0*(\d{1,9})$", re.IGNORECASE)
@@ -42,8 +43,9 @@ class TicketView:
 class TicketService:
     """Opens, finds and answers tickets."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, roles: RoleService) -> None:
         self.db = db
+        self.roles = roles
 
     async def open(
         self, telegram_id: int, question: str, *, language: str, country: str | None, topic: str | None
@@ -79,12 +81,16 @@ class TicketService:
             ticket = await session.scalar(select(Ticket).where(Ticket.coach_message_id == message_id))
             return None if ticket is None else _view(ticket, await _telegram_id(session, ticket.pseudonym))
 
-    async def answer(self, ticket_id: int, text: str) -> TicketView:
-        """Record a coach's answer; a ticket can be answered again (follow-ups) until closed."""
+    async def answer(self, ticket_id: int, text: str, *, by: int) -> TicketView:
+        """Record a coach's answer; a ticket can be answered again (follow-ups) until closed.
+
+        Raises NotAllowed unless ``by`` (a Telegram id) is a coach whose countries include the ticket's.
+        """
         async with self.db.transaction() as session:
             ticket = await session.get(Ticket, ticket_id)
             if ticket is None:
                 raise LookupError(f"no ticket {ticket_id}")
+            await self.roles.require(by, "tickets.answer", ticket.country)
             if ticket.status == "closed":
                 raise ValueError("ticket is closed")
             ticket.answer = text
@@ -101,13 +107,15 @@ class TicketService:
             ticket.status = "closed"
             return True
 
-    async def open_tickets(self) -> list[TicketView]:
-        """Tickets still waiting for an answer, oldest first."""
+    async def open_tickets(self, *, by: int) -> list[TicketView]:
+        """Tickets still waiting for an answer that this coach may answer, oldest first."""
+        grant = await self.roles.require(by, "tickets.list")
         async with self.db.transaction() as session:
             tickets = (
                 await session.scalars(select(Ticket).where(Ticket.status == "open").order_by(Ticket.id))
             ).all()
-            return [_view(ticket, None) for ticket in tickets]
+            allowed = [t for t in tickets if grant.role == "admin" or grant.covers(t.country)]
+            return [_view(ticket, None) for ticket in allowed]
 
 
 async def _telegram_id(session: AsyncSession, pseudonym: str) -> int | None:
@@ -119,7 +127,7 @@ def _view(ticket: Ticket, telegram_id: int | None) -> TicketView:
         id=ticket.id,
         label=ticket_label(ticket.id),
         status=ticket.status,
-        question=ticket.question,
+        question=ticket.question or "",
         language=ticket.language,
         country=ticket.country,
         topic=ticket.topic,

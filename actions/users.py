@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import (
     COUNTRIES,
     SECTORS,
     ArticleFeedback,
-    ConversationState,
     MessageLog,
-    PersistedData,
-    Ticket,
     User,
+    UserRole,
+    new_pseudonym,
     utcnow,
 )
+from actions.personal_data import Person, erase_leftovers, erase_person, export_person
 from core.db import Database
 
 PRIVACY_POLICY_VERSION = "2026-11"
@@ -38,6 +39,7 @@ class Profile:
     consent_declined: bool
     roles: frozenset[str]
     blocked: bool
+    reachable: bool = True
 
     @property
     def onboarded(self) -> bool:
@@ -47,7 +49,33 @@ class Profile:
         )
 
 
-def _profile(user: User) -> Profile:
+async def upsert_user(session: AsyncSession, telegram_id: int) -> User:
+    """The person's record, created on first contact; two workers seeing a new person create one row."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    await session.execute(
+        insert(User)
+        .values(
+            telegram_id=telegram_id,
+            pseudonym=new_pseudonym(),
+            blocked=False,
+            created_at=now,
+            last_seen_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["telegram_id"])
+    )
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    assert user is not None
+    return user
+
+
+async def _roles(session: AsyncSession, user: User) -> frozenset[str]:
+    found = await session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))
+    return frozenset({"user", *found})
+
+
+def _profile(user: User, roles: frozenset[str]) -> Profile:
     return Profile(
         pseudonym=user.pseudonym,
         language=user.language,
@@ -55,8 +83,9 @@ def _profile(user: User) -> Profile:
         sector=user.sector,
         has_consent=user.has_consent,
         consent_declined=user.consent_declined_at is not None and not user.has_consent,
-        roles=frozenset(user.role_set),
+        roles=roles,
         blocked=user.blocked,
+        reachable=user.unreachable_at is None,
     )
 
 
@@ -67,32 +96,27 @@ class UserService:
         self.db = db
 
     async def _get_or_create(self, session: AsyncSession, telegram_id: int) -> User:
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-        if user is None:
-            user = User(telegram_id=telegram_id)
-            session.add(user)
-            await session.flush()
-        return user
+        return await upsert_user(session, telegram_id)
 
     async def touch(self, telegram_id: int) -> Profile:
         """Return the person's profile, creating a bare record on first contact."""
         async with self.db.transaction() as session:
             user = await self._get_or_create(session, telegram_id)
             user.last_seen_at = utcnow()
-            return _profile(user)
+            return _profile(user, await _roles(session, user))
 
     async def find(self, telegram_id: int) -> Profile | None:
         """Return the profile if the person is known."""
         async with self.db.transaction() as session:
             user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-            return None if user is None else _profile(user)
+            return None if user is None else _profile(user, await _roles(session, user))
 
     async def set_language(self, telegram_id: int, language: str) -> Profile:
         """Store the chosen interface language (needed to talk to the person at all)."""
         async with self.db.transaction() as session:
             user = await self._get_or_create(session, telegram_id)
             user.language = language
-            return _profile(user)
+            return _profile(user, await _roles(session, user))
 
     async def give_consent(self, telegram_id: int) -> Profile:
         """Record consent to a stored profile."""
@@ -100,7 +124,7 @@ class UserService:
             user = await self._get_or_create(session, telegram_id)
             user.consent_at = utcnow()
             user.consent_declined_at = None
-            return _profile(user)
+            return _profile(user, await _roles(session, user))
 
     async def decline_consent(self, telegram_id: int) -> Profile:
         """Record that the person declined: drop profile fields and stored question texts."""
@@ -113,7 +137,12 @@ class UserService:
             await session.execute(
                 update(MessageLog).where(MessageLog.pseudonym == user.pseudonym).values(text=None)
             )
-            return _profile(user)
+            await session.execute(
+                update(ArticleFeedback)
+                .where(ArticleFeedback.pseudonym == user.pseudonym)
+                .values(question=None)
+            )
+            return _profile(user, await _roles(session, user))
 
     async def set_country(self, telegram_id: int, country: str) -> Profile:
         """Store the country (only with consent)."""
@@ -124,7 +153,7 @@ class UserService:
             if not user.has_consent:
                 raise PermissionError("no consent for a stored profile")
             user.country = country
-            return _profile(user)
+            return _profile(user, await _roles(session, user))
 
     async def set_sector(self, telegram_id: int, sector: str) -> Profile:
         """Store the business sector (only with consent)."""
@@ -135,14 +164,23 @@ class UserService:
             if not user.has_consent:
                 raise PermissionError("no consent for a stored profile")
             user.sector = sector
-            return _profile(user)
+            return _profile(user, await _roles(session, user))
 
-    async def grant_role(self, telegram_id: int, role: str) -> Profile:
-        """Add a role (coach, partner, admin) to a person."""
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        """Record that the person blocked (or unblocked) the bot; return whether the state changed."""
         async with self.db.transaction() as session:
-            user = await self._get_or_create(session, telegram_id)
-            user.roles = ",".join(sorted(user.role_set | {role}))
-            return _profile(user)
+            user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+            if user is None or (user.unreachable_at is None) == reachable:
+                return False
+            user.unreachable_at = None if reachable else utcnow()
+            return True
+
+    async def telegram_id_of(self, pseudonym: str) -> int | None:
+        """The chat of a person known by pseudonym, if they are still known and reachable."""
+        async with self.db.transaction() as session:
+            return await session.scalar(
+                select(User.telegram_id).where(User.pseudonym == pseudonym, User.unreachable_at.is_(None))
+            )
 
     async def export(self, telegram_id: int) -> dict[str, Any]:
         """Return everything stored about the person, as a JSON-ready document."""
@@ -150,80 +188,11 @@ class UserService:
             user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
             if user is None:
                 return {"telegram_id": telegram_id, "stored": "nothing"}
-            logs = (
-                await session.scalars(
-                    select(MessageLog).where(MessageLog.pseudonym == user.pseudonym).order_by(MessageLog.id)
-                )
-            ).all()
-            stored = (
-                await session.scalars(
-                    select(PersistedData).where(
-                        PersistedData.kind.in_(("user", "chat")), PersistedData.key == telegram_id
-                    )
-                )
-            ).all()
-            conversations = (
-                await session.scalars(
-                    select(ConversationState).where(ConversationState.user_id == telegram_id)
-                )
-            ).all()
-            tickets = (
-                await session.scalars(
-                    select(Ticket).where(Ticket.pseudonym == user.pseudonym).order_by(Ticket.id)
-                )
-            ).all()
-            votes = (
-                await session.scalars(
-                    select(ArticleFeedback).where(ArticleFeedback.pseudonym == user.pseudonym)
-                )
-            ).all()
+            document = await export_person(session, _person(user))
             return {
                 "privacy_policy_version": PRIVACY_POLICY_VERSION,
                 "exported_at": _iso(utcnow()),
-                "profile": {
-                    "pseudonym": user.pseudonym,
-                    "telegram_id": user.telegram_id,
-                    "language": user.language,
-                    "country": user.country,
-                    "sector": user.sector,
-                    "consent_at": _iso(user.consent_at),
-                    "consent_declined_at": _iso(user.consent_declined_at),
-                    "roles": sorted(user.role_set),
-                    "blocked": user.blocked,
-                    "created_at": _iso(user.created_at),
-                    "last_seen_at": _iso(user.last_seen_at),
-                },
-                "messages": [
-                    {
-                        "direction": log.direction,
-                        "language": log.language,
-                        "intent": log.intent,
-                        "text": log.text,
-                        "at": _iso(log.created_at),
-                    }
-                    for log in logs
-                ],
-                "coach_questions": [
-                    {
-                        "ticket": ticket.id,
-                        "question": ticket.question,
-                        "status": ticket.status,
-                        "answer": ticket.answer,
-                        "at": _iso(ticket.created_at),
-                    }
-                    for ticket in tickets
-                ],
-                "article_feedback": [
-                    {
-                        "article": vote.article_id,
-                        "language": vote.language,
-                        "vote": vote.vote,
-                        "question": vote.question,
-                    }
-                    for vote in votes
-                ],
-                "conversation_data": {f"{row.kind}_data": row.data for row in stored},
-                "conversation_states": {row.name: json.loads(json.dumps(row.state)) for row in conversations},
+                **document,
             }
 
     async def forget(self, telegram_id: int) -> bool:
@@ -231,16 +200,13 @@ class UserService:
         async with self.db.transaction() as session:
             user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
             if user is not None:
-                for model in (MessageLog, Ticket, ArticleFeedback):
-                    await session.execute(delete(model).where(model.pseudonym == user.pseudonym))
-                await session.delete(user)
-            await session.execute(
-                delete(PersistedData).where(
-                    PersistedData.kind.in_(("user", "chat")), PersistedData.key == telegram_id
-                )
-            )
-            await session.execute(delete(ConversationState).where(ConversationState.user_id == telegram_id))
+                await erase_person(session, _person(user))
+            await erase_leftovers(session, telegram_id)
             return user is not None
+
+
+def _person(user: User) -> Person:
+    return Person(id=user.id, telegram_id=user.telegram_id, pseudonym=user.pseudonym)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,16 +1,29 @@
-"""Build the one Application used by every channel: Telegram polling, webhook, console and tests."""
+"""Build the one Application used by every channel: Telegram polling, webhook, console and tests.
+
+Everything a feature brings is declared in its module (``bot.features.Feature``); this module only lists
+the features and assembles handlers, command lists, the menu, deep links and intents from that list.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    filters,
+)
 from telegram.request import BaseRequest
 
 from bot.context import InterHubApp, InterHubContext
+from bot.features import Feature, FeatureSet
 from bot.handlers import (
     commands,
     content,
@@ -18,11 +31,15 @@ from bot.handlers import (
     handover,
     menu,
     onboarding,
+    planned,
     privacy,
     questions,
     settings,
+    staff,
     system,
+    topics,
 )
+from bot.notifier import BackgroundWorker
 from bot.persistence import SqlPersistence
 from core.i18n import SUPPORTED_LANGUAGES, translator
 from core.services import Services
@@ -31,14 +48,38 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def features(services: Services) -> list[Feature]:
+    """The features, in the order their handlers are tried and their menu entries are shown."""
+    return [
+        onboarding.FEATURE,
+        system.FEATURE,
+        menu.FEATURE,
+        commands.FEATURE,
+        topics.FEATURE,
+        planned.EVENTS,
+        planned.MENTORING,
+        planned.FEEDBACK,
+        settings.FEATURE,
+        privacy.FEATURE,
+        questions.FEATURE,
+        handover.feature(services.coach_chat_id),
+        staff.FEATURE,
+        content.FEATURE,  # free text and everything unknown: always last
+    ]
+
+
 def build_application(
     config: Settings,
     services: Services,
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    run_worker: bool = False,
 ) -> InterHubApp:
-    """Assemble the Application: transport, persistence, handlers in their groups, start-up hooks."""
+    """Assemble the Application: transport, persistence, the features' handlers, start-up hooks.
+
+    With ``run_worker`` the jobs worker runs in this process, started by ``prepare``, stopped by ``shutdown``.
+    """
     builder: Any = (
         ApplicationBuilder()
         .application_class(InterHubApp, {"services": services})
@@ -50,6 +91,7 @@ def build_application(
         )
         .persistence(SqlPersistence(services.db))
         .post_init(prepare)
+        .post_stop(shutdown)
         .concurrent_updates(False)
     )
     if request is not None:
@@ -57,6 +99,9 @@ def build_application(
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: InterHubApp = builder.build()
+    app.features = FeatureSet(features(services))
+    if run_worker:
+        app.background = BackgroundWorker(app.bot, services)
     _add_handlers(app)
     return app
 
@@ -64,25 +109,49 @@ def build_application(
 def _add_handlers(app: InterHubApp) -> None:
     for group, handler in system.before().items():
         app.add_handler(handler, group=group)
-    app.add_handler(onboarding.build())
-    for module in (menu, settings, privacy, commands, questions):
-        app.add_handlers(module.handlers())
-    app.add_handlers(handover.handlers(app.services.coach_chat_id))
-    app.add_handlers(commands.last_resort())
-    app.add_handlers(content.handlers())
+    private = filters.ChatType.PRIVATE
+    for feature in app.features.features:
+        if feature.name == "content":  # the menu's buttons go before the catch-all handlers
+            app.add_handler(CallbackQueryHandler(menu.menu_entry, pattern=app.features.menu_pattern))
+        app.add_handlers(
+            [
+                CommandHandler(command.name, command.callback, filters=private)
+                for command in feature.commands
+                if not command.served_by_handlers
+            ]
+        )
+        app.add_handlers(list(feature.handlers()))
     app.add_error_handler(errors.on_error)
 
 
-def _command_list(lang: str) -> list[BotCommand]:
+def command_list(app: InterHubApp, lang: str, *, staff: bool = False) -> list[BotCommand]:
+    """The commands shown in Telegram's menu: the public ones, or (for the coaches' chat) the staff ones."""
     _ = translator(lang)
-    return [BotCommand(name, _(description)) for name, description in commands.COMMANDS.items()]
+    chosen = app.features.staff_commands if staff else app.features.public_commands
+    return [BotCommand(command.name, _(command.description)[:256]) for command in chosen]
 
 
 async def prepare(app: Any) -> None:
-    """Publish the command list in every language and prune old update ids (after initialize)."""
+    """Publish the command lists and prune old update ids (after initialize)."""
     assert isinstance(app, InterHubApp)
     for lang in SUPPORTED_LANGUAGES:
-        await app.bot.set_my_commands(_command_list(lang), language_code=lang)
-    await app.bot.set_my_commands(_command_list(app.services.default_language))
+        await app.bot.set_my_commands(command_list(app, lang), language_code=lang)
+    await app.bot.set_my_commands(command_list(app, app.services.default_language))
+    if app.services.coach_chat_id is not None:
+        await app.bot.set_my_commands(
+            command_list(app, "en", staff=True), scope=BotCommandScopeChat(app.services.coach_chat_id)
+        )
     pruned = await app.services.ledger.prune()
+    if app.background is not None:
+        await app.background.start()
     log.info("ready: %d old update ids pruned", pruned)
+
+
+async def shutdown(app: Any) -> None:
+    """Stop the jobs worker, if this process runs one (after the bot stops taking updates)."""
+    assert isinstance(app, InterHubApp)
+    if app.background is not None:
+        await app.background.stop()
+
+
+__all__ = ["Update", "build_application", "command_list", "features", "prepare", "shutdown"]

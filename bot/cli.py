@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from actions.migrate import upgrade
 from actions.seed import seed_demo
+from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
@@ -65,9 +66,9 @@ def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
             answerer = services.answerer
             assert answerer is not None
             if args.calibrate:
-                return await quality.calibrate(answerer)
+                return await quality.calibrate(answerer, args.set)
             split = None if args.split == "all" else args.split
-            return quality.report(await quality.run(answerer, quality.load_questions(split)))
+            return quality.report(await quality.run(answerer, quality.load_questions(split, args.set)))
         finally:
             await services.aclose()
 
@@ -84,6 +85,7 @@ def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
         "correct": "answered_correct",
         "oos": "out_of_scope",
         "oos ans.": "out_of_scope_answered",
+        "lang": "language",
     }
     print(f"{'':8} " + " ".join(f"{title:>8}" for title in columns))
     for name, row in result.items():
@@ -129,7 +131,9 @@ def cmd_chat(args: argparse.Namespace, config: Settings) -> int:
     async def chat() -> None:
         services = build_services(config, answering=True)
         channel = ConsoleChannel(user_id=args.user, language_code=args.lang)
-        app = build_application(config, services, request=channel.api, rate_limit=False)
+        app = build_application(
+            config, services, request=channel.api, rate_limit=False, run_worker=config.worker == "on"
+        )
         try:
             await channel.run(app)
         finally:
@@ -148,7 +152,7 @@ def cmd_run(args: argparse.Namespace, config: Settings) -> int:
 
     upgrade(config.database_url)
     services = build_services(config, answering=True)
-    app = build_application(config, services)
+    app = build_application(config, services, run_worker=config.worker == "on")
     if args.webhook or config.webhook_url:
         return _run_webhook(app, config)
     from telegram import Update
@@ -206,14 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = kb_commands.add_parser(
         "calibrate", help="choose the answer thresholds on the calibration questions"
     )
+    calibrate.add_argument("--set", choices=("retrieval", "blind"), default="retrieval", help="question set")
     calibrate.set_defaults(with_config=True, func=cmd_kb_quality, calibrate=True)
     evaluate = kb_commands.add_parser(
         "eval", help="answer quality on the question set (top-1, top-3, refusals)"
     )
     evaluate.add_argument("--split", choices=("calibration", "test", "all"), default="test")
+    evaluate.add_argument("--set", choices=("retrieval", "blind"), default="retrieval", help="question set")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     evaluate.set_defaults(with_config=True, func=cmd_kb_quality, calibrate=False)
     add_ask_command(sub)
+    add_admin_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser

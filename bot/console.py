@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from telegram import Update
 
-from bot.app import prepare
+from bot.app import prepare, shutdown
 from bot.context import InterHubApp
 from bot.local_api import BOT_USER, Call, LocalBotApi
 
@@ -138,3 +138,4 @@ class ConsoleChannel:
                 if not interactive:
                     self._print(f"\nyou> {line}")
                 await app.process_update(Update.de_json(self.update_for(line), app.bot))
+            await shutdown(app)

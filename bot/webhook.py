@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
-from bot.app import prepare
+from bot.app import prepare, shutdown
 from bot.context import InterHubApp
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def create_webhook_app(
             try:
                 yield
             finally:
+                await shutdown(app)
                 await app.stop()
 
     return Starlette(

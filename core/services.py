@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from actions.analytics import MessageLogService
 from actions.feedback import FeedbackService
+from actions.jobs import JobService
+from actions.roles import RoleService
 from actions.tickets import TicketService
 from actions.translation import Provider, TranslationClient, build_provider
 from actions.updates import UpdateLedger
@@ -31,6 +33,8 @@ class Services:
     tickets: TicketService
     feedback: FeedbackService
     translations: TranslationClient
+    roles: RoleService
+    jobs: JobService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -47,14 +51,17 @@ class Services:
     ) -> Services:
         """Build the services on one database (the answerer is attached separately: it loads models)."""
         db = Database(database_url)
+        roles = RoleService(db)
         return cls(
             db=db,
             users=UserService(db),
             log=MessageLogService(db),
             ledger=UpdateLedger(db),
-            tickets=TicketService(db),
+            tickets=TicketService(db, roles),
             feedback=FeedbackService(db),
             translations=TranslationClient(db, translation_provider, translation_timeout),
+            roles=roles,
+            jobs=JobService(db),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     libretranslate_url: str | None = None
     libretranslate_api_key: str = "interhub"
     translator_timeout: float = Field(default=3.0, gt=0, le=30)
+    worker: Literal["on", "off"] = "on"
 
     @field_validator(
         "telegram_bot_token",

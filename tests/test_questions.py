@@ -107,6 +107,7 @@ async def test_forged_article_button_is_refused_politely(
 async def test_handover_sends_the_question_to_coaches_and_the_reply_back(
     answering_app: InterHubApp, api: LocalBotApi, services: Services
 ) -> None:
+    await services.roles.grant(555, "coach", frozenset({"SI"}))
     chat = await onboarded(answering_app, api, "SI", "sl")
     await chat.say("ali lahko moj brat dela pri meni brez pogodbe?")
     await chat.press_data("coach:ask")

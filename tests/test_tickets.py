@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.gaps import knowledge_gaps
+from actions.roles import NotAllowed
 from actions.tickets import parse_ticket_label, ticket_label
 from core.services import Services
 
@@ -22,6 +23,7 @@ def test_ticket_label_is_zero_padded() -> None:
 
 
 async def test_a_ticket_goes_from_open_to_answered_to_closed(services: Services) -> None:
+    await services.roles.grant(900, "coach")
     await services.users.touch(77)
     ticket = await services.tickets.open(
         77, "serve un commercialista?", language="it", country="IT", topic=None
@@ -29,19 +31,37 @@ async def test_a_ticket_goes_from_open_to_answered_to_closed(services: Services)
     await services.tickets.attach_coach_message(ticket.id, 5001)
 
     found = await services.tickets.find_by_coach_message(5001)
-    answered = await services.tickets.answer(ticket.id, "Sì, conviene.")
+    answered = await services.tickets.answer(ticket.id, "Sì, conviene.", by=900)
 
     assert found is not None and found.id == ticket.id and found.telegram_id == 77
     assert (ticket.status, answered.status) == ("open", "answered")
-    assert [t.id for t in await services.tickets.open_tickets()] == []
+    assert [t.id for t in await services.tickets.open_tickets(by=900)] == []
     assert await services.tickets.close(ticket.id) is True
     with pytest.raises(ValueError):
-        await services.tickets.answer(ticket.id, "too late")
+        await services.tickets.answer(ticket.id, "too late", by=900)
 
 
 async def test_answering_an_unknown_ticket_fails_clearly(services: Services) -> None:
+    await services.roles.grant(900, "coach")
     with pytest.raises(LookupError):
-        await services.tickets.answer(999, "hello")
+        await services.tickets.answer(999, "hello", by=900)
+
+
+async def test_only_a_coach_for_the_ticket_country_may_answer(services: Services) -> None:
+    await services.users.touch(77)
+    ticket = await services.tickets.open(77, "serve la pec?", language="it", country="IT", topic=None)
+    await services.roles.grant(901, "coach", frozenset({"DE"}))
+    await services.roles.grant(902, "partner")
+    await services.roles.grant(903, "coach", frozenset({"IT", "SI"}))
+
+    for outsider in (901, 902, 904):
+        with pytest.raises(NotAllowed):
+            await services.tickets.answer(ticket.id, "sì", by=outsider)
+    assert [t.id for t in await services.tickets.open_tickets(by=901)] == []
+    assert [t.id for t in await services.tickets.open_tickets(by=903)] == [ticket.id]
+    answered = await services.tickets.answer(ticket.id, "sì", by=903)
+
+    assert answered.status == "answered"
 
 
 async def test_forget_removes_tickets_and_votes(services: Services) -> None:

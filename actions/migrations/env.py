@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from actions.models import Base
 
+#: Any fixed number: PostgreSQL serialises the processes that migrate at the same time on it.
+MIGRATION_LOCK = 7_262_003
 config = context.config
 target_metadata = Base.metadata
 
@@ -31,6 +34,9 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends: a second process waits, then finds the schema at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -1,32 +1,22 @@
-"""``/help``, ``/cancel`` outside a flow, and unknown commands."""
+"""``/help``, ``/cancel`` outside a flow, greetings, and unknown commands."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.context import InterHubContext, who
+from actions.ask import AskResult
+from bot.context import InterHubContext, Who, who
+from bot.features import Command, Feature
 from bot.handlers.common import show_menu
 from bot.messaging import esc
 from bot.replies import reply
-from core.i18n import N_, Translate
-
-#: Commands shown in Telegram's menu (setMyCommands) and in /help, in this order.
-COMMANDS: dict[str, str] = {
-    "start": N_("Start or restart InterHub"),
-    "menu": N_("Main menu"),
-    "help": N_("What InterHub can do"),
-    "language": N_("Change language"),
-    "settings": N_("Your settings"),
-    "privacy": N_("Your data and consent"),
-    "mydata": N_("Download your data"),
-    "forget": N_("Delete all your data"),
-    "cancel": N_("Stop what we are doing"),
-}
+from core.i18n import N_
 
 
-def help_text(_: Translate) -> str:
+def help_text(w: Who) -> str:
     """What the bot does and its commands."""
+    _ = w._
     lines = [
         _(
             "ℹ️ <b>InterHub</b> answers questions about starting and running a business in Italy, Germany, "
@@ -35,20 +25,25 @@ def help_text(_: Translate) -> str:
         ),
         "",
     ]
-    lines += [f"/{command} — {_(description)}" for command, description in COMMANDS.items()]
+    lines += [f"/{command.name} — {_(command.description)}" for command in w.features.public_commands]
     return "\n".join(lines)
 
 
 async def help_command(update: Update, context: InterHubContext) -> None:
     """Explains what InterHub does."""
     w = await who(update, context)
-    await reply(context, w, help_text(w._), intent="help")
+    await reply(context, w, help_text(w), intent="help")
 
 
 async def cancel_command(update: Update, context: InterHubContext) -> None:
     """Nothing is running: says so and shows the menu."""
     w = await who(update, context)
     await show_menu(context, w, w._("There is nothing to cancel."))
+
+
+async def menu_with_answer(context: InterHubContext, w: Who, result: AskResult) -> None:
+    """A greeting or a request for help: the short answer, then the menu."""
+    await show_menu(context, w, result.answer)
 
 
 async def unknown_command(update: Update, context: InterHubContext) -> None:
@@ -66,15 +61,16 @@ async def unknown_command(update: Update, context: InterHubContext) -> None:
     )
 
 
-def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
-    """Help and cancel."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CommandHandler("help", help_command, filters=private),
-        CommandHandler("cancel", cancel_command, filters=private),
-    ]
-
-
 def last_resort() -> list[BaseHandler[Update, InterHubContext, None]]:
     """Handlers that must come after every other command handler."""
     return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command)]
+
+
+FEATURE = Feature(
+    name="help",
+    commands=(
+        Command("help", N_("What InterHub can do"), help_command),
+        Command("cancel", N_("Stop what we are doing"), cancel_command),
+    ),
+    intents={"greet": menu_with_answer, "help": menu_with_answer},
+)

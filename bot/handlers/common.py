@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.users import Profile
 from bot.context import InterHubContext, Who
-from bot.keyboards import COUNTRY_NAMES, SECTOR_NAMES, main_menu
+from bot.keyboards import COUNTRY_NAMES, SECTOR_NAMES
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, Translate
 
@@ -37,4 +37,4 @@ def profile_summary(_: Translate, profile: Profile, lang: str) -> str:
 async def show_menu(context: InterHubContext, w: Who, lead: str | None = None) -> None:
     """Send the main menu, optionally after a short lead sentence."""
     text = w._("What would you like to do? Choose a topic or just type your question.")
-    await reply(context, w, f"{lead}\n\n{text}" if lead else text, main_menu(w._), intent="menu")
+    await reply(context, w, f"{lead}\n\n{text}" if lead else text, w.main_menu(), intent="menu")

@@ -9,6 +9,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from actions.text import MAX_TEXT_CHARS, TextKind, clean_text
 from bot.context import InterHubContext, who
+from bot.features import Feature
+from bot.handlers.commands import last_resort
 from bot.handlers.questions import answer_text
 from bot.replies import reply, typing
 
@@ -82,11 +84,15 @@ async def expired_button(update: Update, context: InterHubContext) -> None:
     await query.answer(w._("This button is no longer valid. Please use /menu."), show_alert=True)
 
 
-def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
-    """Free text, unsupported content and unknown buttons; registered after every other handler."""
+def _handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
+        *last_resort(),
         MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, free_text),
         MessageHandler(private & filters.UpdateType.MESSAGE & UNSUPPORTED, unsupported_content),
         CallbackQueryHandler(expired_button),
     ]
+
+
+#: Free text, unsupported content, unknown commands and buttons: the last feature in the list.
+FEATURE = Feature(name="content", handlers=_handlers)

@@ -1,24 +1,17 @@
-"""Open what a ``/start <payload>`` link points to."""
+"""Open what a ``/start <payload>`` link points to, through the feature that serves its kind."""
 
 from __future__ import annotations
 
 from actions.deeplinks import DeepLink
 from bot.context import InterHubContext, Who
-from bot.keyboards import main_menu
 from bot.replies import reply
 
 
 async def open_deep_link(context: InterHubContext, w: Who, link: DeepLink) -> None:
-    """Route a parsed deep link; features not built yet say so politely."""
-    _ = w._
-    if link.kind == "event":
-        text = _(
-            "📅 This link is for event #{number}. Event registration is coming soon to InterHub."
-        ).format(number=link.ref)
-    elif link.kind == "mentoring":
-        text = _("🤝 Mentoring is coming soon to InterHub.")
-    elif link.kind == "feedback":
-        text = _("⭐ The feedback questionnaire is coming soon to InterHub.")
-    else:
-        text = _("This link is not valid any more. Here is the main menu.")
-    await reply(context, w, text, main_menu(_), intent=f"deeplink_{link.kind}")
+    """Route a parsed deep link; a kind no feature serves gets the menu and a polite line."""
+    opener = context.features.deep_links.get(link.kind)
+    if opener is None:
+        text = w._("This link is not valid any more. Here is the main menu.")
+        await reply(context, w, text, w.main_menu(), intent=f"deeplink_{link.kind}")
+        return
+    await opener(context, w, link.ref)

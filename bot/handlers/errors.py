@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import InterHubContext
@@ -19,6 +20,9 @@ async def on_error(update: object, context: InterHubContext) -> None:
     kind = type(update).__name__ if update is not None else "none"
     if isinstance(error, Forbidden):
         log.warning("bot blocked by a user or kicked from a chat (update type %s)", kind)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            await context.services.users.set_reachable(chat.id, False)
         return
     log.error("error while handling an update of type %s", kind, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:

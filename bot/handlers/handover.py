@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from actions.ask import AskResult
+from actions.roles import NotAllowed
 from actions.tickets import TicketView, parse_ticket_label
 from actions.translation import TranslationUnavailable
 from bot import callbacks
-from bot.context import InterHubContext, who
-from bot.handlers.questions import LAST_QUESTION
+from bot.context import InterHubContext, Who, who
+from bot.features import Command, Feature
+from bot.handlers.questions import last_question
+from bot.handlers.staff import refuse
 from bot.messaging import esc
 from bot.replies import reply
 from core.i18n import translator
@@ -30,8 +34,7 @@ async def ask_coach(update: Update, context: InterHubContext) -> None:
     assert query is not None
     w = await who(update, context)
     coach_chat = context.services.coach_chat_id
-    assert context.user_data is not None
-    last = context.user_data.get(LAST_QUESTION)
+    last = last_question(context, w)
     if coach_chat is None:
         await query.answer(w._("Sorry, no coach is available in this installation yet."), show_alert=True)
         return
@@ -46,7 +49,7 @@ async def ask_coach(update: Update, context: InterHubContext) -> None:
     )
     sent = await context.bot.send_message(coach_chat, _coach_card(ticket))
     await context.services.tickets.attach_coach_message(ticket.id, sent.message_id)
-    context.user_data.pop(LAST_QUESTION, None)
+    last_question(context, w, pop=True)
     _ = translator(last["language"])
     await reply(
         context,
@@ -72,30 +75,38 @@ async def coach_reply(update: Update, context: InterHubContext) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     ticket = await context.services.tickets.find_by_coach_message(message.reply_to_message.message_id)
-    if ticket is None:
+    if ticket is None or update.effective_user is None:
         return
-    await _deliver(context, ticket.id, message.text or "", message.chat_id)
+    await _deliver(context, ticket.id, message.text or "", message.chat_id, update.effective_user.id)
 
 
 async def answer_command(update: Update, context: InterHubContext) -> None:
-    """``/answer T-0042 text`` in the coaches' chat."""
+    """``/answer T-0042 text``, in the coaches' chat or privately, by a coach."""
     message = update.effective_message
-    assert message is not None
+    assert message is not None and update.effective_user is not None
+    if not await context.services.roles.allows(update.effective_user.id, "tickets.answer"):
+        await refuse(update, context)
+        return
     args = context.args or []
     number = parse_ticket_label(args[0]) if args else None
     if number is None or len(args) < 2:
         await message.reply_text("Usage: /answer T-0042 your answer")
         return
-    await _deliver(context, number, " ".join(args[1:]), message.chat_id)
+    await _deliver(context, number, " ".join(args[1:]), message.chat_id, update.effective_user.id)
 
 
-async def _deliver(context: InterHubContext, ticket_id: int, text: str, coach_chat: int) -> None:
-    """Record the answer and send it to the person in their language."""
+async def _deliver(context: InterHubContext, ticket_id: int, text: str, coach_chat: int, coach: int) -> None:
+    """Record the answer (the service checks the coach's role and scope) and send it to the person."""
     if not text.strip():
         await context.bot.send_message(coach_chat, "The answer is empty: nothing was sent.")
         return
     try:
-        ticket = await context.services.tickets.answer(ticket_id, text)
+        ticket = await context.services.tickets.answer(ticket_id, text, by=coach)
+    except NotAllowed:
+        await context.bot.send_message(
+            coach_chat, f"T-{ticket_id:04d}: only a coach for this country can answer; nothing was sent."
+        )
+        return
     except (LookupError, ValueError) as problem:
         await context.bot.send_message(coach_chat, f"Ticket T-{ticket_id:04d}: {esc(str(problem))}.")
         return
@@ -121,8 +132,35 @@ async def _deliver(context: InterHubContext, ticket_id: int, text: str, coach_ch
     await context.bot.send_message(coach_chat, f"✅ {ticket.label}: answer delivered.")
 
 
-def handlers(coach_chat_id: int | None) -> list[BaseHandler[Update, InterHubContext, None]]:
-    """The coach button everywhere; reply and /answer only inside the coaches' chat."""
+async def tickets_command(update: Update, context: InterHubContext) -> None:
+    """``/tickets``: the open tickets a coach may answer (their countries), oldest first."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    try:
+        tickets = await context.services.tickets.open_tickets(by=update.effective_user.id)
+    except NotAllowed:
+        await refuse(update, context)
+        return
+    if not tickets:
+        await message.reply_text("No open tickets. 🎉")
+        return
+    lines = [f"🎫 {len(tickets)} open:"]
+    lines += [
+        f"• <b>{t.label}</b> {esc(' · '.join(filter(None, [t.country, t.topic, t.language])))}: "
+        f"{esc(t.question[:80])}"
+        for t in tickets[:30]
+    ]
+    await message.reply_text("\n".join(lines))
+
+
+async def offer_coach(context: InterHubContext, w: Who, result: AskResult) -> None:
+    """The person asked, in words, for a human."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(w._("🙋 Ask a coach"), callback_data="coach:ask")]])
+    await reply(context, w, result.answer, markup, intent="talk_to_human")
+
+
+def _handlers(coach_chat_id: int | None) -> list[BaseHandler[Update, InterHubContext, None]]:
+    """The coach button everywhere; replies to ticket cards inside the coaches' chat."""
     found: list[BaseHandler[Update, InterHubContext, None]] = [
         CallbackQueryHandler(ask_coach, pattern=callbacks.COACH)
     ]
@@ -130,6 +168,20 @@ def handlers(coach_chat_id: int | None) -> list[BaseHandler[Update, InterHubCont
         in_coach_chat = filters.Chat(chat_id=coach_chat_id)
         found += [
             CommandHandler("answer", answer_command, filters=in_coach_chat),
+            CommandHandler("tickets", tickets_command, filters=in_coach_chat),
             MessageHandler(in_coach_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, coach_reply),
         ]
     return found
+
+
+def feature(coach_chat_id: int | None) -> Feature:
+    """Handover, wired to the coaches' chat of this installation."""
+    return Feature(
+        name="handover",
+        handlers=lambda: _handlers(coach_chat_id),
+        commands=(
+            Command("answer", "Answer a ticket: /answer T-0042 text", answer_command, staff=True),
+            Command("tickets", "Open tickets", tickets_command, staff=True),
+        ),
+        intents={"talk_to_human": offer_coach},
+    )

@@ -22,11 +22,12 @@ from telegram.warnings import PTBUserWarning
 from actions.deeplinks import DeepLink, parse_payload
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
+from bot.features import Command, Feature
 from bot.handlers.common import privacy_notice, show_menu
 from bot.handlers.deeplinks import open_deep_link
 from bot.persistence import SqlPersistence
 from bot.replies import reply
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, N_
 
 LANGUAGE, CONSENT, COUNTRY, SECTOR = range(4)
 CONVERSATION_NAME = "onboarding"
@@ -36,7 +37,7 @@ _PENDING_LINK = "pending_deep_link"
 async def start(update: Update, context: InterHubContext) -> int:
     """Remembers a deep link, welcomes back known people, or asks for the language."""
     w = await who(update, context)
-    link = parse_payload(context.args[0] if context.args else None)
+    link = parse_payload(context.args[0] if context.args else None, context.features.deep_links.keys())
     if w.profile.onboarded and w.profile.language:
         await show_menu(context, w, w._("👋 Welcome back to InterHub!"))
         if link:
@@ -65,7 +66,7 @@ async def language_chosen(update: Update, context: InterHubContext) -> int:
     await context.services.users.set_language(query.from_user.id, lang)
     await query.answer()
     await query.edit_message_text(f"🌐 {LANGUAGE_NAMES[lang]}")
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     question = w._("Do you agree that InterHub stores your profile as described?")
     await reply(
         context,
@@ -82,7 +83,7 @@ async def consent_given(update: Update, context: InterHubContext) -> int:
     query = update.callback_query
     assert query is not None
     await context.services.users.give_consent(query.from_user.id)
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply(
@@ -100,7 +101,7 @@ async def consent_declined(update: Update, context: InterHubContext) -> int:
     query = update.callback_query
     assert query is not None
     await context.services.users.decline_consent(query.from_user.id)
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     await query.answer()
     await query.edit_message_reply_markup(None)
     lead = w._(
@@ -116,7 +117,7 @@ async def country_chosen(update: Update, context: InterHubContext) -> int:
     query = update.callback_query
     assert query is not None
     await context.services.users.set_country(query.from_user.id, callbacks.value_of(query.data))
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply(
@@ -134,7 +135,7 @@ async def sector_chosen(update: Update, context: InterHubContext) -> int:
     query = update.callback_query
     assert query is not None
     await context.services.users.set_sector(query.from_user.id, callbacks.value_of(query.data))
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await _finish(context, w, w._("✅ All set! Your profile is saved."))
@@ -212,3 +213,11 @@ def build() -> ConversationHandler[InterHubContext]:
             persistent=True,
             allow_reentry=True,
         )
+
+
+#: ``/start`` is served by the conversation itself, so the command carries no callback of its own.
+FEATURE = Feature(
+    name="onboarding",
+    handlers=lambda: [build()],
+    commands=(Command("start", N_("Start or restart InterHub"), start, served_by_handlers=True),),
+)

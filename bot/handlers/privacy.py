@@ -6,12 +6,15 @@ import io
 import json
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from actions.ask import AskResult
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
+from bot.features import Command, Feature
 from bot.handlers.common import privacy_notice
 from bot.replies import reply
+from core.i18n import N_
 
 
 async def privacy_command(update: Update, context: InterHubContext) -> None:
@@ -66,7 +69,7 @@ async def forget_answer(update: Update, context: InterHubContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     if callbacks.value_of(query.data) == "no":
-        await reply(context, w, w._("Nothing was deleted."), keyboards.main_menu(w._))
+        await reply(context, w, w._("Nothing was deleted."), w.main_menu())
         return
     context.application.drop_user_data(w.telegram_id)
     context.application.drop_chat_data(w.chat_id)
@@ -104,17 +107,34 @@ async def privacy_entry(update: Update, context: InterHubContext) -> None:
             context,
             w,
             w._("Consent withdrawn: your country, sector and stored questions were deleted."),
-            keyboards.main_menu(w._),
+            w.main_menu(),
         )
 
 
-def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
-    """The privacy handlers."""
-    private = filters.ChatType.PRIVATE
+async def mydata_intent(context: InterHubContext, w: Who, result: AskResult) -> None:
+    """The person asked, in words, for their data."""
+    await send_my_data(context, w)
+
+
+async def forget_intent(context: InterHubContext, w: Who, result: AskResult) -> None:
+    """The person asked, in words, to be forgotten."""
+    await ask_forget(context, w)
+
+
+def _handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
     return [
-        CommandHandler("privacy", privacy_command, filters=private),
-        CommandHandler("mydata", mydata_command, filters=private),
-        CommandHandler("forget", forget_command, filters=private),
         CallbackQueryHandler(privacy_entry, pattern=callbacks.PRIVACY),
         CallbackQueryHandler(forget_answer, pattern=callbacks.FORGET),
     ]
+
+
+FEATURE = Feature(
+    name="privacy",
+    handlers=_handlers,
+    commands=(
+        Command("privacy", N_("Your data and consent"), privacy_command),
+        Command("mydata", N_("Download your data"), mydata_command),
+        Command("forget", N_("Delete all your data"), forget_command),
+    ),
+    intents={"privacy_mydata": mydata_intent, "privacy_forget": forget_intent},
+)

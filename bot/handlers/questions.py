@@ -4,24 +4,56 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from actions.ask import AskResult
-from bot import callbacks, keyboards
+from bot import callbacks
 from bot.context import InterHubContext, Who, who
+from bot.features import Feature
 from bot.handlers.common import show_menu
-from bot.handlers.privacy import ask_forget, send_my_data
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, Translate, translator
 from knowledge import answers
 
 log = logging.getLogger(__name__)
 LAST_QUESTION = "last_question"
-MENU_INTENTS = frozenset(
-    {"greet", "help", "list_events", "enrol_event", "my_events", "request_mentoring", "give_feedback"}
-)
+#: Last questions of people without consent: kept in this process only, never written anywhere.
+_UNSTORED_LIMIT = 1000
+
+
+def remember_question(context: InterHubContext, w: Who, question: dict[str, Any]) -> None:
+    """Keep the last question for "Ask a coach": in the stored user data only under consent."""
+    if w.profile.has_consent:
+        assert context.user_data is not None
+        context.user_data[LAST_QUESTION] = question
+        return
+    unstored = _unstored(context)
+    unstored.pop(w.telegram_id, None)
+    unstored[w.telegram_id] = question
+    while len(unstored) > _UNSTORED_LIMIT:
+        unstored.pop(next(iter(unstored)))
+
+
+def last_question(context: InterHubContext, w: Who, *, pop: bool = False) -> dict[str, Any] | None:
+    """The question "Ask a coach" or a vote refers to, wherever it was kept."""
+    assert context.user_data is not None
+    stored = context.user_data.pop(LAST_QUESTION, None) if pop else context.user_data.get(LAST_QUESTION)
+    unstored = _unstored(context)
+    memory = unstored.pop(w.telegram_id, None) if pop else unstored.get(w.telegram_id)
+    found = memory or stored
+    return found if isinstance(found, dict) else None
+
+
+def _unstored(context: InterHubContext) -> dict[int, dict[str, Any]]:
+    app = context.application
+    store: dict[int, dict[str, Any]] | None = getattr(app, "_unstored_questions", None)
+    if store is None:
+        store = {}
+        setattr(app, "_unstored_questions", store)  # noqa: B010  (per-process, deliberately not persisted)
+    return store
 
 
 def answer_keyboard(_: Translate, article_id: str, lang: str) -> InlineKeyboardMarkup:
@@ -78,13 +110,11 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
     )
     _ = translator(result.language)
     if result.kind in ("answer", "unsure"):
-        assert context.user_data is not None
-        context.user_data[LAST_QUESTION] = {
-            "text": text,
-            "language": result.language,
-            "country": result.country,
-            "topic": result.topic,
-        }
+        remember_question(
+            context,
+            w,
+            {"text": text, "language": result.language, "country": result.country, "topic": result.topic},
+        )
     if result.kind == "answer":
         markup = answer_keyboard(_, result.articles[0].id, result.language)
         await reply(context, w, result.answer, markup, intent="answer")
@@ -97,19 +127,9 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
 
 
 async def _intent_reply(context: InterHubContext, w: Who, result: AskResult) -> None:
-    if result.intent == "change_language":
-        await reply(context, w, result.answer, keyboards.language_picker("setlang", w.lang))
-    elif result.intent == "privacy_mydata":
-        await send_my_data(context, w)
-    elif result.intent == "privacy_forget":
-        await ask_forget(context, w)
-    elif result.intent == "talk_to_human":
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(w._("🙋 Ask a coach"), callback_data="coach:ask")]]
-        )
-        await reply(context, w, result.answer, markup, intent="talk_to_human")
-    elif result.intent in MENU_INTENTS:
-        await show_menu(context, w, result.answer)
+    answer = context.features.intents.get(result.intent)
+    if answer is not None:
+        await answer(context, w, result)
     else:
         await reply(context, w, result.answer, intent=result.intent)
 
@@ -141,14 +161,13 @@ async def article_button(update: Update, context: InterHubContext) -> None:
     action, lang = match.group(1), match.group(2)
     _ = translator(lang)
     if action in ("up", "down"):
-        assert context.user_data is not None
-        last = context.user_data.get(LAST_QUESTION) or {}
+        last = last_question(context, w) or {}
         await context.services.feedback.vote(
             w.telegram_id,
             article.id,
             language=lang,
             vote=1 if action == "up" else -1,
-            question=last.get("text"),
+            question=last.get("text") if w.profile.has_consent else None,
         )
         await query.answer(_("Thank you for your feedback!"))
         if action == "down":
@@ -173,6 +192,7 @@ async def article_button(update: Update, context: InterHubContext) -> None:
         )
 
 
-def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
-    """The answer buttons."""
-    return [CallbackQueryHandler(article_button, pattern=callbacks.ARTICLE)]
+FEATURE = Feature(
+    name="questions",
+    handlers=lambda: [CallbackQueryHandler(article_button, pattern=callbacks.ARTICLE)],
+)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from actions.ask import AskResult
 from bot import callbacks, keyboards
-from bot.context import InterHubContext, who
+from bot.context import InterHubContext, Who, who
+from bot.features import Command, Feature, MenuEntry
 from bot.handlers.common import privacy_notice, profile_summary, show_menu
 from bot.replies import reply
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, N_
 
 
 async def language_command(update: Update, context: InterHubContext) -> None:
@@ -28,7 +30,7 @@ async def language_set(update: Update, context: InterHubContext) -> None:
     await context.services.users.set_language(query.from_user.id, lang)
     await query.answer()
     await query.edit_message_text(f"🌐 {LANGUAGE_NAMES[lang]}")
-    w = await who(update, context)
+    w = await who(update, context, fresh=True)
     await show_menu(
         context, w, w._("✅ I will write to you in {language}.").format(language=LANGUAGE_NAMES[lang])
     )
@@ -84,25 +86,43 @@ async def profile_field_set(update: Update, context: InterHubContext) -> None:
     await reply(context, w, profile_summary(w._, profile, w.lang), keyboards.settings_menu(w._, True))
 
 
-async def show_settings(update: Update, context: InterHubContext) -> None:
-    """Shows the settings summary (used by ``/settings``)."""
-    w = await who(update, context)
+async def open_settings(context: InterHubContext, w: Who) -> None:
+    """Shows the settings summary with its buttons."""
     await reply(
         context,
         w,
         profile_summary(w._, w.profile, w.lang),
         keyboards.settings_menu(w._, w.profile.has_consent),
+        intent="settings",
     )
 
 
-def handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
-    """The settings' handlers."""
-    private = filters.ChatType.PRIVATE
+async def show_settings(update: Update, context: InterHubContext) -> None:
+    """Handles /settings."""
+    await open_settings(context, await who(update, context))
+
+
+async def pick_language(context: InterHubContext, w: Who, result: AskResult) -> None:
+    """The person asked, in words, to change the language."""
+    await reply(context, w, result.answer, keyboards.language_picker("setlang", w.lang))
+
+
+def _handlers() -> list[BaseHandler[Update, InterHubContext, None]]:
     return [
-        CommandHandler("language", language_command, filters=private),
-        CommandHandler("settings", show_settings, filters=private),
         CallbackQueryHandler(language_set, pattern=callbacks.SET_LANG),
         CallbackQueryHandler(settings_entry, pattern=callbacks.SETTINGS),
         CallbackQueryHandler(profile_field_set, pattern=callbacks.SET_COUNTRY),
         CallbackQueryHandler(profile_field_set, pattern=callbacks.SET_SECTOR),
     ]
+
+
+FEATURE = Feature(
+    name="settings",
+    handlers=_handlers,
+    commands=(
+        Command("language", N_("Change language"), language_command),
+        Command("settings", N_("Your settings"), show_settings),
+    ),
+    menu=(MenuEntry("settings", N_("⚙️ Settings"), open_settings),),
+    intents={"change_language": pick_language},
+)

@@ -51,7 +51,8 @@ async def test_switching_language_changes_the_menu(fake_api: FakeBotApi, polling
 
 
 async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:
-    async with polling_bot(answering=True, coach_chat_id=COACHES):
+    async with polling_bot(answering=True, coach_chat_id=COACHES) as app:
+        await app.services.roles.grant(5, "coach")
         for action in (
             "/start",
             "button:lang:en",

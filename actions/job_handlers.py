@@ -1,0 +1,17 @@
+"""Which handler runs each kind of job. Features that schedule jobs add their kinds here."""
+
+from __future__ import annotations
+
+from actions.retention import RETENTION_JOB, ensure_scheduled, run_retention
+from actions.worker import JobHandler
+from core.services import Services
+
+
+def job_handlers() -> dict[str, JobHandler]:
+    """Every job kind InterHub knows, with its handler."""
+    return {RETENTION_JOB: run_retention}
+
+
+async def schedule_recurring(services: Services) -> None:
+    """Make sure the recurring jobs have their next run (idempotent across workers and restarts)."""
+    await ensure_scheduled(services.jobs)

@@ -1,0 +1,83 @@
+"""The Telegram side of ``core.notify.Notifier``, and the worker that runs beside the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+
+from actions.job_handlers import job_handlers, schedule_recurring
+from actions.worker import JobContext, Worker
+from core.notify import Button, Delivery
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class TelegramNotifier:
+    """Sends to a pseudonym through a bot; a 403 marks the person unreachable."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+
+    async def send_text(
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+    ) -> Delivery:
+        """Send an HTML text with optional buttons."""
+        markup = (
+            InlineKeyboardMarkup(
+                [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+            )
+            if buttons
+            else None
+        )
+        return await self._deliver(
+            pseudonym, lambda chat: self.bot.send_message(chat, text, reply_markup=markup)
+        )
+
+    async def send_document(
+        self, pseudonym: str, filename: str, content: bytes, caption: str | None = None
+    ) -> Delivery:
+        """Send a file."""
+        return await self._deliver(
+            pseudonym, lambda chat: self.bot.send_document(chat, content, filename=filename, caption=caption)
+        )
+
+    async def _deliver(self, pseudonym: str, send: object) -> Delivery:
+        chat = await self.services.users.telegram_id_of(pseudonym)
+        if chat is None:
+            return Delivery.UNREACHABLE
+        try:
+            await send(chat)  # type: ignore[operator]
+        except Forbidden:
+            await self.services.users.set_reachable(chat, False)
+            log.info("a person blocked the bot: marked unreachable")
+            return Delivery.UNREACHABLE
+        except TelegramError as error:
+            log.warning("sending failed: %s", type(error).__name__)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+
+class BackgroundWorker:
+    """The jobs worker as a task of the bot's own event loop (``WORKER=on``, the default)."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        context = JobContext(services=services, notifier=TelegramNotifier(bot, services))
+        self.worker = Worker(services.jobs, job_handlers(), context)
+        self.services = services
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Schedule the recurring jobs and start working."""
+        await schedule_recurring(self.services)
+        self._task = asyncio.create_task(self.worker.run(), name="interhub-worker")
+
+    async def stop(self) -> None:
+        """Let the job in hand finish, then stop."""
+        self.worker.stop()
+        if self._task is not None:
+            await self._task
