@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import select
 
-from sqlalchemy import select, update
-
-from actions.models import MessageLog, User, utcnow
+from actions.models import MessageLog, User
 from core.db import Database
-
-#: Question texts are kept this long; the pseudonymous counts stay for reporting.
-TEXT_RETENTION = timedelta(days=365)
 
 
 class MessageLogService:
@@ -54,14 +49,3 @@ class MessageLogService:
                     confidence=confidence,
                 )
             )
-
-    async def purge_expired_texts(self) -> int:
-        """Blank question texts older than the retention period; return how many."""
-        cutoff = utcnow() - TEXT_RETENTION
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                update(MessageLog)
-                .where(MessageLog.created_at < cutoff, MessageLog.text.is_not(None))
-                .values(text=None)
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from actions.models import JOB_STATES, Job, utcnow
+from actions.models import JOB_STATES, Job, aware, utcnow
 from core.db import Database
 
 #: Backoff after a failure: 30 s, 1 min, 2 min, … at most one hour.
@@ -44,7 +44,7 @@ def _view(job: Job) -> JobView:
         kind=job.kind,
         payload=dict(job.payload or {}),
         pseudonym=job.pseudonym,
-        due_at=job.due_at,
+        due_at=aware(job.due_at),
         state=job.state,
         attempts=job.attempts,
         max_attempts=job.max_attempts,

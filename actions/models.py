@@ -42,6 +42,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """The moment in UTC; SQLite hands back naive datetimes for columns stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def new_pseudonym() -> str:
     """Return a random identifier that reveals nothing about the person."""
     return "u_" + secrets.token_hex(8)

@@ -70,6 +70,6 @@ async def ensure_scheduled(jobs: JobService, *, now: datetime | None = None) -> 
 
 
 async def run_retention(job: JobView, context: JobContext) -> None:
-    """The daily job: purge, then schedule tomorrow's run."""
+    """The daily job: purge, then schedule the next run (after now, even if this one ran late)."""
     await purge(context.services.db)
-    await ensure_scheduled(context.services.jobs, now=job.due_at)
+    await ensure_scheduled(context.services.jobs)

@@ -7,6 +7,7 @@ workers, in one process or many, share the jobs table safely.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -86,10 +87,8 @@ class Worker:
                 log.exception("worker %s could not claim jobs", self.name)
                 ran = 0
             if ran == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.poll_interval)
-                except TimeoutError:
-                    pass
         log.info("worker %s stopped", self.name)
 
     def stop(self) -> None:

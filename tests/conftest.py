@@ -19,9 +19,10 @@ from actions.models import Base
 from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
-from core.services import Services
+from core.services import Services, attach_answerer
 from core.settings import Settings, load_settings
 
+COACHES = -100500
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 ENV_VARS = (
@@ -158,6 +159,19 @@ def api() -> LocalBotApi:
 @pytest.fixture
 async def app(settings: Settings, services: Services, api: LocalBotApi) -> AsyncIterator[InterHubApp]:
     """The real Application on the recording transport, initialised."""
+    application = build_application(settings, services, request=api, rate_limit=False)
+    async with application:
+        await prepare(application)
+        yield application
+
+
+@pytest.fixture
+async def answering_app(
+    settings: Settings, services: Services, api: LocalBotApi
+) -> AsyncIterator[InterHubApp]:
+    """The Application with the real answerer (knowledge base, NLU) and a coaches' chat."""
+    services.coach_chat_id = COACHES
+    attach_answerer(services, settings)
     application = build_application(settings, services, request=api, rate_limit=False)
     async with application:
         await prepare(application)

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.app import build_application, prepare
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
-from core.services import Services, attach_answerer, shared_knowledge
-from core.settings import Settings
+from core.services import Services, shared_knowledge
+from tests.conftest import COACHES
 from tests.dialog import Dialog, joined
-
-COACHES = -100500
-
-
-@pytest.fixture
-async def answering_app(
-    settings: Settings, services: Services, api: LocalBotApi
-) -> AsyncIterator[InterHubApp]:
-    """The Application with the real answerer (knowledge base, NLU) and a coaches' chat."""
-    services.coach_chat_id = COACHES
-    attach_answerer(services, settings)
-    application = build_application(settings, services, request=api, rate_limit=False)
-    async with application:
-        await prepare(application)
-        yield application
 
 
 async def onboarded(app: InterHubApp, api: LocalBotApi, country: str, lang: str) -> Dialog:
