@@ -18,6 +18,7 @@ from bot.app import command_list
 from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
 from core.services import Services
+from core.settings import Settings
 from tests.dialog import Dialog, joined
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,3 +251,22 @@ async def test_two_workers_seeing_a_new_person_at_once_create_one_user(services:
     assert first.pseudonym == second.pseudonym
     async with services.db.transaction() as session:
         assert len((await session.scalars(select(User).where(User.telegram_id == 68))).all()) == 1
+
+
+async def test_the_bot_runs_the_worker_in_its_own_process_unless_told_not_to(
+    settings: Settings, services: Services, api: LocalBotApi
+) -> None:
+    from bot.app import build_application, prepare, shutdown
+
+    with_worker = build_application(settings, services, request=api, rate_limit=False, run_worker=True)
+    without = build_application(settings, services, request=api, rate_limit=False)
+    async with with_worker:
+        await prepare(with_worker)
+        assert with_worker.background is not None
+        task = with_worker.background._task
+        assert task is not None and not task.done()
+        await shutdown(with_worker)
+        assert task.done()
+
+    assert without.background is None
+    assert [job.kind for job in await services.jobs.list(state="pending")] == ["privacy.retention"]
