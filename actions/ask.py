@@ -16,12 +16,10 @@ from knowledge import answers
 from knowledge.base import KnowledgeBase, Retrieval
 from knowledge.models import CURATED_LANGUAGES, Article
 from knowledge.search import Scope
+from knowledge.semantic import body_lines
 from nlu.backend import FALLBACK_INTENT, NluBackend, Parse
-from nlu.language import detect
+from nlu.language import decide
 
-#: A message must be at least this long, and the detector this sure, before we answer in its language.
-DETECT_MIN_CHARS = 12
-DETECT_MIN_SCORE = 0.6
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
 #: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
 TRUSTED_INTENT = 0.6
@@ -35,11 +33,6 @@ INTENT_REPLIES = {
         "I can only help with starting and running a business: permits, registration, taxes, credit, "
         "marketing and staff. Please ask me about one of these."
     ),
-    "list_events": N_("📅 Events: workshops and meetings are coming soon."),
-    "enrol_event": N_("📅 Events: workshops and meetings are coming soon."),
-    "my_events": N_("📅 Events: workshops and meetings are coming soon."),
-    "request_mentoring": N_("🤝 Mentoring: matching with a mentor is coming soon."),
-    "give_feedback": N_("⭐ Feedback: the short questionnaire is coming soon."),
     "change_language": N_("🌐 Please choose your language:"),
     "talk_to_human": N_("🙋 A coach can help you. Tap the button to send your question to our coaches."),
     "privacy_mydata": N_("📄 Download my data"),
@@ -99,14 +92,10 @@ class Answerer:
         self.nlu = nlu
         self.translations = translations
 
-    def language_of(self, text: str, preferred: str) -> str:
+    def language_of(self, text: str, preferred: str, country: str | None = None) -> str:
         """The message's language when clearly detected, else the person's chosen one."""
-        if len(text) < DETECT_MIN_CHARS or len(text.split()) < 2:
-            return preferred
-        ranked = detect(text)
-        if ranked and ranked[0][1] >= DETECT_MIN_SCORE and ranked[0][0] in SUPPORTED_LANGUAGES:
-            return ranked[0][0]
-        return preferred
+        lang = decide(text, preferred, country)
+        return lang if lang in SUPPORTED_LANGUAGES else preferred
 
     async def ask(
         self,
@@ -119,7 +108,7 @@ class Answerer:
     ) -> AskResult:
         """Answer one message as the bot would."""
         today = today or date.today()
-        lang = self.language_of(text, preferred_language)
+        lang = self.language_of(text, preferred_language, country)
         _ = translator(lang)
         parse = await self.nlu.parse(text)
         named_country = next(iter(parse.entity_values("country")), None)
@@ -147,7 +136,8 @@ class Answerer:
             if parse.confidence < TRUSTED_INTENT:
                 found = self.kb.retrieve(text, lang, scope)
             if found is None or not self._confident(found):
-                return replace(base, answer=_(INTENT_REPLIES[parse.intent]))
+                reply_text = INTENT_REPLIES.get(parse.intent)  # features (events…) answer the others
+                return replace(base, answer=_(reply_text) if reply_text else "")
             base = replace(
                 base, intent="ask_question"
             )  # a weak intent guess loses to a confident article match
@@ -160,7 +150,7 @@ class Answerer:
                 base, confidence=found.confidence, kind="unsure", answer=self._unsure(refs, _), articles=refs
             )
         best = found.hits[0].article
-        localised = await self.localise(best, lang)
+        localised = await self.localise(best, lang, self.kb.passage(best, text, lang, found.vector))
         return replace(
             base,
             confidence=found.confidence,
@@ -192,19 +182,29 @@ class Answerer:
         except TranslationUnavailable:
             return article.text("en").title
 
-    async def localise(self, article: Article, lang: str) -> answers.Localised:
-        """The article in a language: curated, machine-translated, or English with a note."""
+    async def localise(self, article: Article, lang: str, lines: tuple[int, ...] = ()) -> answers.Localised:
+        """The article in a language (curated, machine-translated, or English with a note), with the body
+        lines ``lines`` as the passage that answers the question."""
         if lang in CURATED_LANGUAGES:
             t = article.text(lang)
-            return answers.Localised(t.title, t.summary, t.body, lang)
+            passage = _pick(t.body, lines)
+            return answers.Localised(t.title, t.summary, t.body, lang, passage=passage)
         english = article.text("en")
+        passage = _pick(english.body, lines)
         try:
-            title, summary, body = [
-                await self.translations.translate(part, "en", lang)
-                for part in (english.title, english.summary, english.body)
+            title, summary, body, picked = [
+                await self.translations.translate(part, "en", lang) if part else part
+                for part in (english.title, english.summary, english.body, "\n".join(passage))
             ]
         except TranslationUnavailable:
             return answers.Localised(
-                english.title, english.summary, english.body, "en", english_fallback=True
+                english.title, english.summary, english.body, "en", english_fallback=True, passage=passage
             )
-        return answers.Localised(title, summary, body, lang, machine_translated=True)
+        return answers.Localised(
+            title, summary, body, lang, machine_translated=True, passage=tuple(picked.splitlines())
+        )
+
+
+def _pick(body: str, lines: tuple[int, ...]) -> tuple[str, ...]:
+    text = body_lines(body)
+    return tuple(text[n] for n in lines if n < len(text))

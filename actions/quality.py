@@ -12,9 +12,15 @@ from actions.ask import Answerer
 from knowledge.base import CALIBRATION_FILE, Thresholds
 from knowledge.models import CURATED_LANGUAGES
 
-QUESTIONS_FILE = (
-    Path(__file__).resolve().parent.parent / "knowledge" / "evaluation" / "retrieval_questions.jsonl"
-)
+EVALUATION = Path(__file__).resolve().parent.parent / "knowledge" / "evaluation"
+#: Labelled question sets (``expected`` and ``split`` on every line): the development set and the blind one.
+QUESTION_SETS = {
+    "retrieval": EVALUATION / "retrieval_questions.jsonl",
+    "blind": EVALUATION / "blind_questions.jsonl",
+}
+QUESTIONS_FILE = QUESTION_SETS["retrieval"]
+#: Language detection is scored as for a new person who has not chosen a language yet.
+NEW_USER_LANGUAGE = "en"
 #: Utility of each outcome when choosing a threshold: a wrong answer costs as much as a right one gains
 #: (silence, with three suggestions and a coach, is better than a wrong answer); answering an
 #: out-of-scope question costs most.
@@ -34,11 +40,18 @@ class Outcome:
     top1: bool
     top3: bool
     intent: str
+    language_ok: bool
 
 
-def load_questions(split: str | None = None, path: Path = QUESTIONS_FILE) -> list[dict[str, Any]]:
-    """The question set, optionally one split ("calibration" or "test")."""
+def load_questions(split: str | None = None, question_set: str = "retrieval") -> list[dict[str, Any]]:
+    """A labelled question set, optionally one split ("calibration" or "test")."""
+    path = QUESTION_SETS[question_set]
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    unlabelled = [item.get("id") for item in items if "expected" not in item or "split" not in item]
+    if unlabelled:
+        raise ValueError(
+            f"{path.name}: {len(unlabelled)} questions lack expected/split, e.g. {unlabelled[0]}"
+        )
     return [item for item in items if split is None or item["split"] == split]
 
 
@@ -54,12 +67,14 @@ async def run(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Outco
                 id=item["id"],
                 lang=item["lang"],
                 kind=item["kind"],
-                method="lexical" if result.language in CURATED_LANGUAGES else "semantic",
+                method="curated" if result.language in CURATED_LANGUAGES else "other",
                 confidence=result.confidence,
                 answered=result.answered,
                 top1=bool(ids) and ids[0] in expected,
                 top3=bool(expected & set(ids[:3])),
                 intent=result.intent,
+                language_ok=answerer.language_of(item["q"], NEW_USER_LANGUAGE, item["country"])
+                == item["lang"],
             )
         )
     return outcomes
@@ -85,6 +100,7 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
             "answered_correct": _share(sum(o.top1 for o in answered), len(answered)),
             "out_of_scope": len(out_of_scope),
             "out_of_scope_answered": sum(o.answered for o in out_of_scope),
+            "language": _share(sum(o.language_ok for o in items), len(items)),
         }
     return table
 
@@ -112,16 +128,21 @@ def choose_threshold(outcomes: list[Outcome], method: str) -> dict[str, Any]:
     return {"threshold": round(threshold, 4), "utility": best[0], "questions": len(relevant)}
 
 
-async def calibrate(answerer: Answerer, path: Path = CALIBRATION_FILE) -> dict[str, Any]:
-    """Choose thresholds on the calibration split and write them for the bot to use."""
+async def calibrate(
+    answerer: Answerer, question_set: str = "retrieval", path: Path = CALIBRATION_FILE
+) -> dict[str, Any]:
+    """Choose thresholds on a set's calibration split and write them, under the set's name, as the ones
+    the bot uses (``"use"``); thresholds chosen on other sets stay in the file."""
     saved = answerer.kb.thresholds
-    answerer.kb.thresholds = Thresholds(lexical=0.0, semantic=0.0)
+    answerer.kb.thresholds = Thresholds(curated=0.0, other=0.0)
     try:
-        outcomes = await run(answerer, load_questions("calibration"))
+        outcomes = await run(answerer, load_questions("calibration", question_set))
     finally:
         answerer.kb.thresholds = saved
-    chosen = {method: choose_threshold(outcomes, method) for method in ("lexical", "semantic")}
-    path.write_text(json.dumps(chosen, indent=2) + "\n")
+    chosen = {method: choose_threshold(outcomes, method) for method in ("curated", "other")}
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data = {name: value for name, value in data.items() if name in QUESTION_SETS}
+    path.write_text(json.dumps({"use": question_set, **data, question_set: chosen}, indent=2) + "\n")
     answerer.kb.thresholds = Thresholds.load(path)
     return chosen
 

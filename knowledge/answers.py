@@ -23,6 +23,7 @@ class Localised:
     language: str
     machine_translated: bool = False
     english_fallback: bool = False
+    passage: tuple[str, ...] = ()  # the body lines that best answer the question
 
 
 def _e(text: str) -> str:
@@ -52,8 +53,10 @@ def notes(article: Article, text: Localised, _: Translate, today: date) -> list[
 
 
 def card(article: Article, text: Localised, _: Translate, today: date) -> str:
-    """Title and summary: the first thing a person on a phone needs."""
+    """Title, summary and the body lines that answer the question: what a person on a phone needs first."""
     parts = [f"<b>{_e(text.title)}</b>", _e(text.summary)]
+    if text.passage:
+        parts.append("\n".join(f"▸ {_e(line)}" for line in text.passage))
     advice = advice_line(article, text)
     if advice:
         parts.append(f"<i>{_e(advice)}</i>")

