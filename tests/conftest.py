@@ -98,8 +98,9 @@ def postgres_url() -> str:
     async def reset() -> None:
         engine = create_async_engine(POSTGRES_URL)
         async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.execute(text("drop table if exists alembic_version"))
+            # The whole schema, so tables of another branch's run cannot linger.
+            await connection.execute(text("drop schema public cascade"))
+            await connection.execute(text("create schema public"))
         await engine.dispose()
 
     asyncio.run(reset())

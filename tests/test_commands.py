@@ -26,7 +26,6 @@ async def test_menu_entries_not_built_yet_say_so_politely(app: InterHubApp, api:
     chat = await onboarded(app, api)
 
     for label, words in [
-        ("📅 Events", "workshops"),
         ("🤝 Mentoring", "mentor"),
         ("⭐ Feedback", "questionnaire"),
     ]:
