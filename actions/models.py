@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,6 +27,8 @@ SECTORS = ("fashion", "design", "food", "other")
 ROLES = ("user", "coach", "partner", "admin")
 STAFF_ROLES = ("coach", "partner", "admin")
 JOB_STATES = ("pending", "running", "done", "failed", "cancelled")
+EVENT_STATES = ("draft", "published", "cancelled", "finished")
+ENROLMENT_STATES = ("confirmed", "waitlisted", "cancelled", "attended")
 
 #: Constraint and index names the same on SQLite and PostgreSQL, so migrations can name what they change.
 NAMING_CONVENTION = {
@@ -225,3 +228,46 @@ class Job(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Base):
+    """A workshop or meeting: written by a coach in one language, at a venue (or online) in its time zone."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_status_starts", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))  # the language the coach wrote in
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {lang: {title, description}}
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timezone: Mapped[str] = mapped_column(String(64))  # the venue's IANA zone
+    venue: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str] = mapped_column(String(80))
+    sectors: Mapped[str] = mapped_column(String(64), default="")  # comma-separated; empty: every sector
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    enrol_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: the start
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    organiser: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Enrolment(Base):
+    """One person's place at an event; ``waitlist_seq`` orders the waiting list first come, first served."""
+
+    __tablename__ = "event_enrolments"
+    __table_args__ = (UniqueConstraint("event_id", "pseudonym"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(64))  # shown to the event's coach only
+    status: Mapped[str] = mapped_column(String(12))
+    waitlist_seq: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,6 +19,7 @@ from actions.models import (
     ArticleFeedback,
     Base,
     ConversationState,
+    Enrolment,
     Job,
     MessageLog,
     PersistedData,
@@ -107,6 +108,13 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         lambda p: ArticleFeedback.pseudonym == p.pseudonym,
         ("article_id", "language", "vote", "question", "created_at"),
         "article_id",
+    ),
+    PersonalTable(
+        Enrolment,
+        "event_enrolments",
+        lambda p: Enrolment.pseudonym == p.pseudonym,
+        ("event_id", "first_name", "status", "waitlist_seq", "created_at"),
+        "id",
     ),
     PersonalTable(
         Job,

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tickets.list": frozenset({"coach", "admin"}),
     "roles.manage": frozenset({"admin"}),
     "analytics.view": frozenset({"partner", "coach", "admin"}),
+    "events.manage": frozenset({"coach", "admin"}),
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from actions.events import EventService
 from actions.models import Seeded
 from actions.roles import RoleService
+from actions.seed_events import seed_events
 from actions.users import UserService
 from core.db import Database
 
@@ -13,11 +15,12 @@ DEMO_PARTNER_ID = 900002
 
 
 async def seed_demo(db: Database) -> bool:
-    """Create the demo coach and partner once; return whether anything was added."""
+    """Create the demo coach and partner, and the demo events, once; return whether anything was added."""
+    users, roles = UserService(db), RoleService(db)
+    events_added = await seed_events(db, EventService(db, roles))
     async with db.transaction() as session:
         if await session.get(Seeded, "demo_staff") is not None:
-            return False
-    users, roles = UserService(db), RoleService(db)
+            return events_added
     for telegram_id, role in ((DEMO_COACH_ID, "coach"), (DEMO_PARTNER_ID, "partner")):
         await users.set_language(telegram_id, "en")
         await roles.grant(telegram_id, role)

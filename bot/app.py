@@ -28,6 +28,8 @@ from bot.handlers import (
     commands,
     content,
     errors,
+    events,
+    events_coach,
     handover,
     menu,
     onboarding,
@@ -52,11 +54,12 @@ def features(services: Services) -> list[Feature]:
     """The features, in the order their handlers are tried and their menu entries are shown."""
     return [
         onboarding.FEATURE,
+        events_coach.FEATURE,  # a conversation: before commands, so its /cancel reaches it
         system.FEATURE,
         menu.FEATURE,
         commands.FEATURE,
         topics.FEATURE,
-        planned.EVENTS,
+        events.FEATURE,
         planned.MENTORING,
         planned.FEEDBACK,
         settings.FEATURE,

@@ -13,6 +13,7 @@ from actions.migrate import upgrade
 from actions.seed import seed_demo
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
+from bot.events_cli import add_events_commands
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
 from core.settings import ConfigError, Settings, load_settings
@@ -85,6 +86,8 @@ def cmd_kb_quality(args: argparse.Namespace, config: Settings) -> int:
         "correct": "answered_correct",
         "oos": "out_of_scope",
         "oos ans.": "out_of_scope_answered",
+        "gaps": "gaps",
+        "gap ans.": "gaps_answered",
         "lang": "language",
     }
     print(f"{'':8} " + " ".join(f"{title:>8}" for title in columns))
@@ -221,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(with_config=True, func=cmd_kb_quality, calibrate=False)
     add_ask_command(sub)
     add_admin_commands(sub)
+    add_events_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser

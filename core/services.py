@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from actions.analytics import MessageLogService
+from actions.events import EventService
 from actions.feedback import FeedbackService
 from actions.jobs import JobService
 from actions.roles import RoleService
@@ -35,6 +36,7 @@ class Services:
     translations: TranslationClient
     roles: RoleService
     jobs: JobService
+    events: EventService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -62,6 +64,7 @@ class Services:
             translations=TranslationClient(db, translation_provider, translation_timeout),
             roles=roles,
             jobs=JobService(db),
+            events=EventService(db, roles),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

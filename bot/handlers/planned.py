@@ -36,13 +36,6 @@ def planned(
     )
 
 
-EVENTS = planned(
-    "events",
-    N_("📅 Events"),
-    N_("📅 Events: workshops and meetings are coming soon."),
-    intents=("list_events", "enrol_event", "my_events"),
-    deep_links=("event",),
-)
 MENTORING = planned(
     "mentoring",
     N_("🤝 Mentoring"),

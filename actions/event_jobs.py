@@ -1,0 +1,158 @@
+"""What people read about events, in their language, and the jobs that reach them.
+
+An event is written in one language. Others see the coach's translation from the event file when there is
+one, else a machine translation (marked) when ``TRANSLATOR`` is set, else the original with a one-line note.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from actions.events import (
+    CANCELLED_JOB,
+    FEEDBACK_JOB,
+    FINISH_JOB,
+    PROMOTED_JOB,
+    REMINDER_JOB,
+    EventView,
+)
+from actions.jobs import JobView
+from actions.translation import TranslationClient, TranslationUnavailable
+from actions.worker import JobContext, JobHandler
+from core.i18n import LANGUAGE_NAMES, N_, Translate, translator
+from core.notify import Button, Delivery
+
+REMINDER_TEXTS = {
+    "24h": N_("⏰ Reminder: <b>{title}</b> is tomorrow.\n🕒 {when}\n📍 {place}"),
+    "1h": N_("⏰ <b>{title}</b> starts in one hour.\n🕒 {when}\n📍 {place}"),
+}
+CANT_COME = N_("🙅 Can't come")
+
+
+@dataclass(frozen=True)
+class Localised:
+    """An event's title and description for one reader, and the note that says how they came about."""
+
+    title: str
+    description: str
+    note: str | None = None
+
+
+async def localise(event: EventView, lang: str, translations: TranslationClient) -> Localised:
+    """The event's texts in ``lang``: curated, machine-translated (marked) or the original (noted)."""
+    _ = translator(lang)
+    if lang == event.language:
+        return Localised(event.title, event.description)
+    curated = event.translations.get(lang)
+    if curated:
+        return Localised(curated["title"], curated.get("description", event.description))
+    if translations.available:
+        try:
+            title = await translations.translate(event.title, event.language, lang)
+            description = await translations.translate(event.description, event.language, lang)
+        except TranslationUnavailable:
+            pass
+        else:
+            return Localised(title, description, _("🌐 Machine-translated from the organiser's text."))
+    note = _("ℹ️ This event is described in {language}.").format(language=LANGUAGE_NAMES[event.language])
+    return Localised(event.title, event.description, note)
+
+
+def when(event: EventView) -> str:
+    """Date and time in the venue's zone, e.g. ``2027-03-04 18:00–20:00 (Europe/Rome)``."""
+    start, end = event.local_start, event.local_end
+    until = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{until} ({event.timezone})"
+
+
+def place(event: EventView, _: Translate) -> str:
+    """The address and city, or the online link (escaped for HTML)."""
+    if event.online_url:
+        return _("Online: {link}").format(link=html.escape(event.online_url))
+    return html.escape(f"{event.venue}, {event.city}")
+
+
+async def _message(context: JobContext, job: JobView, template: str) -> tuple[str, EventView] | None:
+    services = context.services
+    event = await services.events.get(int(job.payload["event_id"]))
+    if event is None or job.pseudonym is None:
+        return None
+    lang = await services.events.language_of(job.pseudonym) or services.default_language
+    _ = translator(lang)
+    texts = await localise(event, lang, services.translations)
+    body = _(template).format(title=html.escape(texts.title), when=when(event), place=place(event, _))
+    return (body + (f"\n{texts.note}" if texts.note else ""), event)
+
+
+async def _send(context: JobContext, pseudonym: str, text: str, buttons: list[list[Button]] | None) -> None:
+    if context.notifier is None:
+        raise RuntimeError("no notifier in this worker")
+    delivery = await context.notifier.send_text(pseudonym, text, buttons)
+    if delivery is Delivery.FAILED:
+        raise RuntimeError("sending failed; retrying later")
+    # UNREACHABLE: they blocked the bot or left; nothing to retry.
+
+
+async def _cant_come(context: JobContext, pseudonym: str, event_id: int) -> list[list[Button]]:
+    lang = await context.services.events.language_of(pseudonym) or context.services.default_language
+    return [[Button(translator(lang)(CANT_COME), f"ev:drop:{event_id}")]]
+
+
+async def send_reminder(job: JobView, context: JobContext) -> None:
+    """Remind a confirmed person 24 h or 1 h before the start; stale reminders end quietly."""
+    assert job.pseudonym is not None
+    event = await context.services.events.get(int(job.payload["event_id"]))
+    if event is None or event.status != "published":
+        return
+    if event.starts_at.isoformat() != job.payload.get("starts_at"):
+        return  # the event moved: the reminders for the new start are separate jobs
+    seat = await context.services.events.place_of(event.id, job.pseudonym)
+    if seat is None or seat.status != "confirmed":
+        return
+    found = await _message(context, job, REMINDER_TEXTS[str(job.payload.get("which", "24h"))])
+    if found is not None:
+        await _send(context, job.pseudonym, found[0], await _cant_come(context, job.pseudonym, event.id))
+
+
+async def send_promoted(job: JobView, context: JobContext) -> None:
+    """Tell a person from the waiting list that they now have a seat."""
+    assert job.pseudonym is not None
+    seat = await context.services.events.place_of(int(job.payload["event_id"]), job.pseudonym)
+    if seat is None or seat.status != "confirmed":
+        return
+    template = N_("🎉 A seat became free: you are now confirmed for <b>{title}</b>.\n🕒 {when}\n📍 {place}")
+    found = await _message(context, job, template)
+    if found is not None:
+        await _send(context, job.pseudonym, found[0], await _cant_come(context, job.pseudonym, seat.event_id))
+
+
+async def send_cancelled(job: JobView, context: JobContext) -> None:
+    """Tell someone enrolled or waiting that the event is cancelled."""
+    assert job.pseudonym is not None
+    found = await _message(context, job, N_("❌ <b>{title}</b> ({when}) is cancelled. We are sorry."))
+    if found is not None:
+        await _send(context, job.pseudonym, found[0], None)
+
+
+async def feedback_due(job: JobView, context: JobContext) -> None:
+    """The day after an event, for each attendee: the hook for the questionnaire (``give_feedback``).
+
+    The questionnaire issue will implement this handler (ask the attendee the short questionnaire about
+    the event in ``job.payload["event_id"]``). Until then it honestly does nothing: it records nothing,
+    sends nothing, and completes, so the job is marked done and the hook is visible in ``interhub jobs list``.
+    """
+
+
+async def finish_event(job: JobView, context: JobContext) -> None:
+    """Mark a published event finished once its end has passed."""
+    await context.services.events.finish(int(job.payload["event_id"]))
+
+
+EVENT_JOB_HANDLERS: dict[str, JobHandler] = {
+    REMINDER_JOB: send_reminder,
+    PROMOTED_JOB: send_promoted,
+    CANCELLED_JOB: send_cancelled,
+    FEEDBACK_JOB: feedback_due,
+    FINISH_JOB: finish_event,
+}

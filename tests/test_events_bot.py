@@ -1,0 +1,195 @@
+"""Events in Telegram, as transcripts: enrolment by button and by a deep link for someone new, the coach's
+/newevent conversation, forged buttons, and the refusal for people without the role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import icalendar
+
+from actions.events import EventDraft
+from actions.models import utcnow
+from bot.context import InterHubApp
+from bot.local_api import LocalBotApi
+from core.services import Services
+from tests.dialog import Dialog, joined
+from tests.test_events import draft
+
+EXPIRED = "This button is no longer valid. Please use /menu."
+
+
+async def _onboarded(app: InterHubApp, api: LocalBotApi, user_id: int) -> Dialog:
+    person = Dialog(app, api, user_id=user_id)
+    await person.say("/start")
+    await person.tap("✅ English")
+    await person.tap("✅ I agree")
+    await person.tap("🇮🇹 Italy")
+    await person.tap("Food")
+    return person
+
+
+async def test_enrol_by_button_then_calendar_share_and_cant_come(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=1))
+    await services.events.enrol(event.id, "u_00000000000000aa")  # the only seat is taken
+    person = await _onboarded(app, api, 101)
+
+    listing = joined(await person.say("/events"))
+    card = joined(await person.tap(person.buttons() and next(iter(person.buttons()))))
+    enrolled = joined(await person.tap("✅ Enrol"))
+
+    assert "Upcoming events" in listing
+    assert "Opening a partita IVA" in card and "Via Padova 21, Milano" in card and "(Europe/Rome)" in card
+    assert "Full: you can join the waiting list" in card
+    assert "You are number 1 on the waiting list" in enrolled
+    calendar_calls = len([c for c in api.calls if c.method == "sendDocument"])
+    await person.tap("🗓 Add to calendar")
+    documents = [c for c in api.calls if c.method == "sendDocument"]
+    assert len(documents) == calendar_calls + 1
+    await person.press_data(f"ev:share:{event.id}")
+    assert f"https://t.me/InterHubBot?start=event_{event.id}" in api.calls[-1].params["text"]
+    mine = joined(await person.say("/myevents"))
+    assert "Opening a partita IVA" in mine and "waiting list, number 1" in mine
+    dropped = joined(await person.press_data(f"ev:drop:{event.id}"))
+    assert "your place for <b>Opening a partita IVA</b> is cancelled" in dropped
+    assert "not enrolled in any upcoming event" in joined(await person.say("/myevents"))
+
+
+async def test_the_ics_sent_in_the_chat_parses(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft())
+    person = await _onboarded(app, api, 102)
+    await person.press_data(f"ev:ics:{event.id}")
+    document = next(c for c in reversed(api.calls) if c.method == "sendDocument")
+    name, raw = next(iter(document.files.values()))
+    parsed = icalendar.Calendar.from_ical(raw)
+    assert name == f"interhub-event-{event.id}.ics"
+    assert str(parsed.walk("VEVENT")[0]["UID"]) == f"event-{event.id}@interhub"
+
+
+async def test_a_deep_link_for_someone_new_onboards_first_then_opens_the_event(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=None))
+    person = Dialog(app, api, user_id=103)
+
+    first = joined(await person.say(f"/start event_{event.id}"))
+    await person.tap("✅ English")
+    await person.tap("✅ I agree")
+    await person.tap("🇮🇹 Italy")
+    after = joined(await person.tap("Fashion"))
+    enrolled = joined(await person.tap("✅ Enrol"))
+
+    assert "Please choose your language" in first and "Opening a partita IVA" not in first
+    assert "All set!" in after and "Opening a partita IVA" in after and "no seat limit" in after
+    assert "You are enrolled in <b>Opening a partita IVA</b>" in enrolled
+    profile = await services.users.find(103)
+    assert profile is not None
+    seat = await services.events.place_of(event.id, profile.pseudonym)
+    assert seat is not None and seat.status == "confirmed" and seat.first_name == "Amira"
+    assert "not valid any more" in joined(await person.say("/start event_999"))
+
+
+async def test_forged_or_stale_event_buttons_get_the_polite_alert(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    hidden = await services.events.add(draft(publish=False))
+    person = await _onboarded(app, api, 104)
+    person.alerts = []
+
+    for data in (
+        "ev:enrol:abc",
+        "ev:enrol:999999",
+        f"ev:enrol:{hidden.id}",
+        "ev:drop:1' or 1=1",
+        "evc:pub:1",
+    ):
+        assert await person.press_data(data) == []
+    await person.press_data(f"evc:mark:{hidden.id}:u_0000000000000001")
+
+    assert person.alerts == [EXPIRED] * 4 + ["Sorry, this command is only for the InterHub team."] * 2
+    assert (await services.events.get(hidden.id)).status == "draft"  # type: ignore[union-attr]
+
+
+async def test_a_plain_user_s_newevent_is_refused_politely(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    person = await _onboarded(app, api, 105)
+
+    refused = joined(await person.say("/newevent"))
+    after = joined(await person.say("A title"))
+
+    assert "only for the InterHub team" in refused
+    assert "2/8" not in after
+    assert await services.events.find_all() == []
+
+
+async def test_a_coach_creates_and_publishes_an_event_step_by_step(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(106, "coach", frozenset({"IT"}))
+    coach = await _onboarded(app, api, 106)
+    start = (utcnow() + timedelta(days=9)).strftime("%Y-%m-%d")
+
+    transcript = [
+        ("/newevent", "1/8 The title"),
+        ("ab", "needs 3 to 200 characters"),
+        ("Pricing your designs", "2/8"),
+        ("How to set prices for a small studio.", "3/8 In which country?"),
+        ("Italy", "choose one of the buttons"),
+    ]
+    for said, expected in transcript:
+        assert expected in joined(await coach.say(said)), said
+    assert "4/8" in joined(await coach.tap("🇮🇹 Italy"))
+    for said, expected in [
+        ("Torino", "5/8"),
+        ("Via Roma 10", "6/8 The start, in the venue's time (Europe/Rome)"),
+        ("tomorrow evening", "future date and time"),
+        (f"{start} 18:30", "7/8"),
+        ("17:00", "must be after the start"),
+        ("20:00", "8/8"),
+        ("many", "whole number"),
+        ("12", "Preview"),
+    ]:
+        assert expected in joined(await coach.say(said)), said
+    done = joined(await coach.tap("✅ Publish"))
+
+    events = await services.events.find_all()
+    assert len(events) == 1
+    event = events[0]
+    assert f"Event {event.id} published" in done
+    assert (event.title, event.city, event.capacity, event.status) == (
+        "Pricing your designs",
+        "Torino",
+        12,
+        "published",
+    )
+    assert f"{event.local_start:%Y-%m-%d %H:%M}" == f"{start} 18:30" and event.timezone == "Europe/Rome"
+    assert "Nothing was saved" not in done
+
+
+async def test_a_coach_can_cancel_the_conversation_and_manage_attendance(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(107, "coach")
+    coach = await _onboarded(app, api, 107)
+    await coach.say("/newevent")
+    await coach.say("Something")
+    stopped = joined(await coach.say("/cancel"))
+    assert "nothing was saved" in stopped
+    assert "2/8" not in joined(await coach.say("More text"))
+
+    event = await services.events.add(EventDraft(**{**draft(capacity=None).__dict__}))
+    guest = await services.users.touch(108)
+    await services.events.enrol(event.id, guest.pseudonym, first_name="Amira")
+    await coach.say("/coachevents")
+    await coach.press_data(f"evc:list:{event.id}")
+    assert f"{guest.pseudonym} Amira: confirmed" in api.calls[-1].params["text"]
+    await coach.press_data(f"evc:att:{event.id}")
+    await coach.tap(f"⬜ Amira ({guest.pseudonym})")
+    assert (await services.events.get(event.id)).attended == 1  # type: ignore[union-attr]
+    await coach.press_data(f"evc:cancel:{event.id}")
+    await coach.tap("❌ Yes, cancel it")
+    assert (await services.events.get(event.id)).status == "cancelled"  # type: ignore[union-attr]
