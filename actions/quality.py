@@ -91,6 +91,7 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
     for name, items in sorted(groups.items()):
         answerable = [o for o in items if o.kind == "answerable"]
         out_of_scope = [o for o in items if o.kind == "out_of_scope"]
+        gaps = [o for o in items if o.kind == "gap"]  # in scope, but no article answers them yet
         answered = [o for o in answerable if o.answered]
         table[name] = {
             "answerable": len(answerable),
@@ -100,6 +101,8 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
             "answered_correct": _share(sum(o.top1 for o in answered), len(answered)),
             "out_of_scope": len(out_of_scope),
             "out_of_scope_answered": sum(o.answered for o in out_of_scope),
+            "gaps": len(gaps),
+            "gaps_answered": sum(o.answered for o in gaps),
             "language": _share(sum(o.language_ok for o in items), len(items)),
         }
     return table
