@@ -1,7 +1,9 @@
-"""Answer quality on the held-out test split of the question set, through the bot's own answering path.
+"""Answer quality on the held-out test halves, through the bot's own answering path.
 
-The thresholds in knowledge/calibration.json were chosen on the calibration split only
-(`interhub kb calibrate`); these figures come from questions never used to choose anything.
+The thresholds in knowledge/calibration.json were chosen on the blind set's calibration half only
+(`interhub kb calibrate --set blind`); these figures come from questions never used to choose anything.
+The gates sit a few points below what was measured (README, "How questions are answered"): they catch a
+regression, they do not claim the targets are met.
 """
 
 from __future__ import annotations
@@ -17,16 +19,21 @@ from actions.migrate import upgrade
 from core.services import Services, attach_answerer
 from core.settings import load_settings
 
+#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.806, top-3 0.948,
+#: answers right 0.827; other languages top-1 0.615, top-3 0.771; out of scope answered 3 of 55.
+BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.77, 0.91, 0.79
+BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.57, 0.73
+BLIND_OUT_OF_SCOPE_ANSWERED = 5
 
-@pytest.fixture(scope="module")
-def figures() -> dict[str, Any]:
-    """The quality report of the test split (the whole answering path, real NLU, real search)."""
+
+def _measure(question_set: str) -> dict[str, Any]:
+    """The quality report of a set's test half (the whole answering path, real NLU, real search)."""
 
     async def measure(url: str) -> dict[str, Any]:
         services = Services.from_url(url)
         try:
             answerer = attach_answerer(services, load_settings(database_url=url, _env_file=None))
-            return quality.report(await quality.run(answerer, quality.load_questions("test")))
+            return quality.report(await quality.run(answerer, quality.load_questions("test", question_set)))
         finally:
             await services.db.dispose()
 
@@ -34,6 +41,45 @@ def figures() -> dict[str, Any]:
         url = f"sqlite+aiosqlite:///{folder}/quality.db"
         upgrade(url)
         return asyncio.run(measure(url))
+
+
+@pytest.fixture(scope="module")
+def blind() -> dict[str, Any]:
+    """The blind set's test half."""
+    return _measure("blind")
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, Any]:
+    """The development set's test half."""
+    return _measure("retrieval")
+
+
+def test_blind_curated_languages_find_the_right_article(blind: dict[str, Any]) -> None:
+    curated = blind["curated"]
+
+    assert curated["answerable"] >= 150
+    assert curated["top1"] >= BLIND_CURATED_TOP1
+    assert curated["top3"] >= BLIND_CURATED_TOP3
+    assert curated["answered_correct"] >= BLIND_CURATED_PRECISION
+
+
+def test_blind_other_languages_find_the_article(blind: dict[str, Any]) -> None:
+    other = blind["other"]
+
+    assert other["answerable"] >= 100
+    assert other["top1"] >= BLIND_OTHER_TOP1
+    assert other["top3"] >= BLIND_OTHER_TOP3
+
+
+def test_blind_out_of_scope_questions_rarely_get_an_answer(blind: dict[str, Any]) -> None:
+    assert blind["all"]["out_of_scope"] >= 50
+    assert blind["all"]["out_of_scope_answered"] <= BLIND_OUT_OF_SCOPE_ANSWERED
+
+
+def test_a_new_person_s_language_is_recognised(blind: dict[str, Any]) -> None:
+    low = {lang: blind[lang]["language"] for lang in ("sl", "hr", "hu") if blind[lang]["language"] < 0.93}
+    assert (blind["all"]["language"] >= 0.96, low) == (True, {})
 
 
 def test_curated_languages_find_the_right_article(figures: dict[str, Any]) -> None:
