@@ -178,7 +178,7 @@ class Answerer:
         if lang in CURATED_LANGUAGES:
             return article.text(lang).title
         try:
-            return await self.translations.translate(article.text("en").title, "en", lang)
+            return await self.translations.translate(article.text("en").title, "en", lang, public=True)
         except TranslationUnavailable:
             return article.text("en").title
 
@@ -193,7 +193,7 @@ class Answerer:
         passage = _pick(english.body, lines)
         try:
             title, summary, body, picked = [
-                await self.translations.translate(part, "en", lang) if part else part
+                await self.translations.translate(part, "en", lang, public=True) if part else part
                 for part in (english.title, english.summary, english.body, "\n".join(passage))
             ]
         except TranslationUnavailable:

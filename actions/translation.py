@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
@@ -70,34 +72,70 @@ class LibreProvider:
         return str(response.json()["translatedText"])
 
 
+#: Translations kept in the process as well, so suggestion titles do not cost a query each.
+MEMORY_ENTRIES = 4096
+#: Without a provider, "not in the database" is remembered this long (another process may add it).
+MISS_SECONDS = 300.0
+
+
 class TranslationClient:
-    """Translates with a provider under a timeout and caches results in the database."""
+    """Translates with a provider under a timeout and caches results in the database (and in memory)."""
 
     def __init__(self, db: Database, provider: Provider | None, timeout: float = 3.0) -> None:
         self.db = db
         self.provider = provider
         self.timeout = timeout
         self.failures = 0
+        self._memory: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._misses: dict[tuple[str, str, str], float] = {}
 
     @property
     def available(self) -> bool:
         """Whether a provider is configured at all."""
         return self.provider is not None
 
-    async def translate(self, text: str, source: str, target: str) -> str:
-        """Return the translation, from the cache when possible; raise TranslationUnavailable otherwise."""
+    async def translate(self, text: str, source: str, target: str, *, public: bool = False) -> str:
+        """Return the translation, from the cache when possible; raise TranslationUnavailable otherwise.
+
+        ``public`` texts (article titles and bodies, never what a person or coach wrote) are also kept
+        in this process's memory.
+        """
         if source == target or not text.strip():
             return text
-        key = hashlib.sha256(text.encode()).hexdigest()
+        key = (hashlib.sha256(text.encode()).hexdigest(), source, target)
+        if public and key in self._memory:
+            self._memory.move_to_end(key)
+            return self._memory[key]
+        if public and self.provider is None and time.monotonic() < self._misses.get(key, 0.0):
+            raise TranslationUnavailable("no translation provider configured")
+        try:
+            translated = await self._cached_or_new(key, text)
+        except TranslationUnavailable:
+            if public and self.provider is None:
+                if len(self._misses) >= MEMORY_ENTRIES:
+                    self._misses.clear()
+                self._misses[key] = time.monotonic() + MISS_SECONDS
+            raise
+        if public:
+            self._remember(key, translated)
+        return translated
+
+    async def _cached_or_new(self, key: tuple[str, str, str], text: str) -> str:
         async with self.db.transaction() as session:
-            cached = await session.get(Translation, (key, source, target))
+            cached = await session.get(Translation, key)
             if cached is not None:
                 return cached.text
         if self.provider is None:
             raise TranslationUnavailable("no translation provider configured")
+        _, source, target = key
         translated = await self._call(self.provider, text, source, target)
-        await self._store(key, source, target, self.provider.name, translated)
+        await self._store(key[0], source, target, self.provider.name, translated)
         return translated
+
+    def _remember(self, key: tuple[str, str, str], text: str) -> None:
+        self._memory[key] = text
+        if len(self._memory) > MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
 
     async def _call(self, provider: Provider, text: str, source: str, target: str) -> str:
         call: Callable[[], str] = lambda: provider(text, source, target)  # noqa: E731

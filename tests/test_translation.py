@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import delete
 
+from actions.models import Translation
 from actions.translation import LibreProvider, TranslationClient, TranslationUnavailable, build_provider
 from core.services import Services
 from tests.fake_libretranslate import FakeLibreTranslate
@@ -70,3 +72,22 @@ async def test_no_provider_means_offline(services: Services) -> None:
     assert await client.translate("Hello", "en", "en") == "Hello"
     with pytest.raises(TranslationUnavailable):
         await client.translate("Hello", "en", "es")
+
+
+async def test_article_texts_are_kept_in_memory_but_what_people_write_is_not(services: Services) -> None:
+    calls: list[str] = []
+
+    def provider(text: str, source: str, target: str) -> str:
+        calls.append(text)
+        return f"[{target}] {text}"
+
+    provider.name = "fake"  # type: ignore[attr-defined]
+    client = TranslationClient(services.db, provider, timeout=2.0)  # type: ignore[arg-type]
+    assert await client.translate("Open a shop", "en", "uk", public=True) == "[uk] Open a shop"
+    assert await client.translate("my rent is late", "en", "uk") == "[uk] my rent is late"
+    async with services.db.transaction() as session:
+        await session.execute(delete(Translation))
+
+    assert await client.translate("Open a shop", "en", "uk", public=True) == "[uk] Open a shop"
+    assert await client.translate("my rent is late", "en", "uk") == "[uk] my rent is late"
+    assert calls == ["Open a shop", "my rent is late", "my rent is late"]
