@@ -96,6 +96,10 @@ ENTITIES = [
     ("I want to open a restaurant in Italyyyy", "country", "IT", "Italyyyy"),
     ("我想在意大利开餐厅", "country", "IT", "意大利"),
     ("我想在意大利开餐厅", "sector", "food", "餐厅"),
+    # A country with an Arabic clitic, a Turkish case ending, a Hungarian city in the inessive.
+    ("ابني بألمانيا طالب، بقدر يشتغل ميني جوب؟", "country", "DE", "بألمانيا"),
+    ("oğlum almanyada öğrenci, minijob yapabilir mi", "country", "DE", "almanyada"),
+    ("a lányom Milánóban akar varrodát nyitni", "country", "IT", "Milánóban"),
     ("sign me up for event #12", "event_id", "12", "event #12"),
     ("Prijavi me na događaj br. 7", "event_id", "7", "događaj br. 7"),
     ("la mia P.IVA è IT 12345678901", "partita_iva", "12345678901", "IT 12345678901"),
