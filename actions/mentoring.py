@@ -545,6 +545,10 @@ class MentoringService:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def require_for(self, request: RequestView, actor: int) -> None:
+        """Raise NotAllowed unless ``actor`` may handle this request (its country in their scope)."""
+        await self._require(actor, (request.country,))
+
     async def pending(self, *, actor: int) -> list[RequestView]:
         """Requests waiting for a coach that this coach may handle, oldest first."""
         await self._require(actor, ())

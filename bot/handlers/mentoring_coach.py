@@ -148,7 +148,7 @@ async def _card_action(
             update, f"✅ {done.label} approved with {esc(mentor.name)}. {await _reach(context, mentor)}"
         )
     elif action == "other":
-        await service.pending(actor=actor)  # the role check, before showing anything
+        await service.require_for(request, actor)  # the role check, before showing anything
         await query.answer()
         matches = (await service.ranked_for(request))[:PICK_LIST]
         if not matches:
@@ -167,7 +167,7 @@ async def _card_action(
         text = "\n".join([f"🔁 {request.label}: choose the mentor", *_ranked_lines(matches)])
         await _say(update, text, InlineKeyboardMarkup(rows))
     elif action == "no":
-        await service.pending(actor=actor)
+        await service.require_for(request, actor)
         await query.answer()
         rows = [
             [InlineKeyboardButton(label, callback_data=f"mc:why:{request.id}:{key}")]
@@ -185,7 +185,7 @@ async def _card_action(
         await _close_card(context, done, f"❌ Declined: {REASON_LABELS[extra]}.")
         await _say(update, f"❌ {done.label} declined; the person will be told.")
     elif action == "card":
-        await service.pending(actor=actor)
+        await service.require_for(request, actor)
         await query.answer()
         await _say(update, await card_text(context, request), await card_buttons(context, request))
     else:
