@@ -35,11 +35,17 @@ REASON_LABELS = {
     "details": "Needs more details",
 }
 PICK_LIST = 8
-en = str  # the coaches' texts are English: the "translation" is the text itself
+
+
+def english(text: str) -> str:
+    """The coaches' texts are English: the "translation" of a msgid is the msgid itself."""
+    return text
 
 
 def _ranked_lines(matches: list[Match]) -> list[str]:
-    return [f"{n}. <b>{esc(m.mentor.name)}</b> — {m.explain(en)}" for n, m in enumerate(matches, start=1)]
+    return [
+        f"{n}. <b>{esc(m.mentor.name)}</b> — {m.explain(english)}" for n, m in enumerate(matches, start=1)
+    ]
 
 
 async def card_text(context: InterHubContext, request: RequestView) -> str:
