@@ -374,3 +374,31 @@ async def test_seeding_adds_demo_mentors_in_every_country_once(services: Service
     assert sorted({c for m in mentors for c in m.countries}) == ["DE", "HR", "HU", "IT", "SI"]
     assert len({s for m in mentors for s in m.sectors}) == 4
     assert len({lang for m in mentors for lang in m.languages}) >= 10
+
+
+async def test_the_need_goes_when_consent_is_withdrawn_and_after_12_months(services: Services) -> None:
+    from datetime import timedelta
+
+    from actions.models import MentoringRequest
+    from actions.retention import purge
+
+    first, second = await services.users.give_consent(87), await services.users.give_consent(88)
+    old = await services.mentoring.request(
+        first.pseudonym, WISH, availability="daytime", need="Old need text", mentor_id=None
+    )
+    await services.mentoring.request(
+        second.pseudonym, WISH, availability="daytime", need="Fresh need", mentor_id=None
+    )
+    async with services.db.transaction() as session:
+        await session.execute(
+            update(MentoringRequest)
+            .where(MentoringRequest.id == old.id)
+            .values(created_at=utcnow() - timedelta(days=400))
+        )
+
+    counts = await purge(services.db)
+    assert counts["mentoring_needs"] == 1
+    assert (await services.mentoring.get(old.id)).need is None  # type: ignore[union-attr]
+    assert (await services.mentoring.requests_of(second.pseudonym))[0].need == "Fresh need"
+    await services.users.decline_consent(88)
+    assert (await services.mentoring.requests_of(second.pseudonym))[0].need is None
