@@ -25,6 +25,7 @@ from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
 
 REMINDER_JOB, INTRODUCE_JOB, DECLINED_JOB = "mentoring.reminder", "mentoring.introduce", "mentoring.declined"
+ENDED_JOB = "mentoring.ended"
 REMIND_AFTER = timedelta(hours=72)
 OPEN = ("requested", "approved", "active")
 TAKING_A_PLACE = ("approved", "active")
@@ -283,6 +284,13 @@ async def _disarm_reminder(session: AsyncSession, request_id: int) -> None:
     )
 
 
+async def _pseudonym_of(session: AsyncSession, mentor: Mentor) -> str | None:
+    """The mentor's pseudonym when they use the bot (jobs reach people only by pseudonym)."""
+    if mentor.telegram_id is None:
+        return None
+    return await session.scalar(select(User.pseudonym).where(User.telegram_id == mentor.telegram_id))
+
+
 class MentoringService:
     """Mentors (coaches), requests (people), approval and declining (coaches), cancelling (people)."""
 
@@ -491,13 +499,10 @@ class MentoringService:
             _schedule(
                 session, INTRODUCE_JOB, f"{INTRODUCE_JOB}:{request_id}:mentee", now, row.pseudonym, payload
             )
-            if mentor.telegram_id is not None:
-                mentor_pseudonym = await session.scalar(
-                    select(User.pseudonym).where(User.telegram_id == mentor.telegram_id)
-                )
-                if mentor_pseudonym is not None:
-                    key = f"{INTRODUCE_JOB}:{request_id}:mentor"
-                    _schedule(session, INTRODUCE_JOB, key, now, mentor_pseudonym, {**payload, "to": "mentor"})
+            mentor_pseudonym = await _pseudonym_of(session, mentor)
+            if mentor_pseudonym is not None:
+                key = f"{INTRODUCE_JOB}:{request_id}:mentor"
+                _schedule(session, INTRODUCE_JOB, key, now, mentor_pseudonym, {**payload, "to": "mentor"})
             return _request_view(row)
 
     async def decline(self, request_id: int, reason: str, *, actor: int | None = None) -> RequestView:
@@ -523,8 +528,13 @@ class MentoringService:
             row = await self._locked_request(session, request_id)
             if row.pseudonym != pseudonym or row.state not in allowed:
                 raise MentoringError(f"{request_label(request_id)} cannot become {state}")
-            row.state, row.updated_at = state, utcnow()
+            had_a_place, row.state, row.updated_at = row.state in TAKING_A_PLACE, state, utcnow()
             await _disarm_reminder(session, request_id)
+            mentor = await session.get(Mentor, row.mentor_id) if row.mentor_id is not None else None
+            mentor_pseudonym = await _pseudonym_of(session, mentor) if had_a_place and mentor else None
+            if mentor_pseudonym is not None:  # the mentor hears that their place is free again
+                key = f"{ENDED_JOB}:{request_id}"
+                _schedule(session, ENDED_JOB, key, utcnow(), mentor_pseudonym, {"request_id": request_id})
             return _request_view(row)
 
     async def cancel(self, request_id: int, pseudonym: str) -> RequestView:

@@ -11,7 +11,14 @@ import html
 
 from actions.jobs import JobView
 from actions.mentor_ranking import COUNTRY_WORDS
-from actions.mentoring import DECLINED_JOB, INTRODUCE_JOB, REMINDER_JOB, MentorView, RequestView
+from actions.mentoring import (
+    DECLINED_JOB,
+    ENDED_JOB,
+    INTRODUCE_JOB,
+    REMINDER_JOB,
+    MentorView,
+    RequestView,
+)
 from actions.worker import JobContext, JobHandler
 from core.i18n import LANGUAGE_NAMES, N_, Translate, translator
 from core.notify import CoachNotifier, Delivery
@@ -165,8 +172,22 @@ async def tell_declined(job: JobView, context: JobContext) -> None:
     )
 
 
+async def tell_mentor_ended(job: JobView, context: JobContext) -> None:
+    """Tell the mentor (when they use the bot) that a mentee cancelled or completed: a place is free."""
+    assert job.pseudonym is not None
+    request = await _request(job, context)
+    if request is None or request.state not in ("cancelled", "completed"):
+        return
+    _ = translator(await _language(context, job.pseudonym))
+    text = _("ℹ️ The mentoring {label} has ended ({state}). Thank you for your time!").format(
+        label=request.label, state=_(STATE_WORDS[request.state])
+    )
+    await _send(context, job.pseudonym, text)
+
+
 MENTORING_JOB_HANDLERS: dict[str, JobHandler] = {
     REMINDER_JOB: remind_coaches,
     INTRODUCE_JOB: introduce,
     DECLINED_JOB: tell_declined,
+    ENDED_JOB: tell_mentor_ended,
 }

@@ -204,6 +204,13 @@ async def test_a_request_with_consent_reaches_the_coaches_and_an_approval_introd
     assert list(person.buttons()) == ["🏁 Mentoring completed", "✖️ Cancel my request"]
     assert "marked as completed" in joined(await person.tap("🏁 Mentoring completed"))
     assert (await services.mentoring.mentor(amina.id)).taken == 0  # type: ignore[union-attr]
+    await run_jobs(coach_app, services)
+    ended = [c.params["text"] for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == 300][
+        -1
+    ]
+    assert ended == italian("ℹ️ The mentoring {label} has ended ({state}). Thank you for your time!").format(
+        label="M-0001", state=italian("completed")
+    )
     del mentor_person
 
 

@@ -7,11 +7,13 @@ in ``actions.mentoring``; the coaches' card is ``bot.handlers.mentoring_coach``.
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -35,6 +37,7 @@ from bot.messaging import esc
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LANGUAGES
 
+log = logging.getLogger(__name__)
 NEED, SECTOR, LANGUAGES, COUNTRY, AVAILABLE, PICK = range(6)
 CONVERSATION_NAME = "mentoring"
 _DRAFT = "mentoring_draft"
@@ -273,7 +276,10 @@ async def pick(update: Update, context: InterHubContext) -> int | None:
     await query.answer()
     await _clear_buttons(update)
     context.user_data.pop(_DRAFT, None)
-    await post_card(context, request)
+    try:
+        await post_card(context, request)
+    except TelegramError:  # the request is stored: the 72 h reminder and /mentorrequests still show it
+        log.warning("could not post the card of %s to the coaches", request.label)
     text = w._(
         "✅ Your request {label} was sent to the coaches. They usually answer within three days; when one "
         "approves, I will introduce you and your mentor to each other here."

@@ -65,3 +65,28 @@ async def test_request_approval_and_introductions_end_to_end(
     to_mentor = fake_api.texts(MENTOR)[-1]
     assert translator("it")("Weekday evenings") in to_mentor and f'href="tg://user?id={PERSON}"' in to_mentor
     assert request is not None and request.state == "active"
+
+
+async def test_a_coaches_chat_that_refuses_the_card_still_keeps_the_request(
+    fake_api: FakeBotApi, polling_bot: BotRunner
+) -> None:
+    async with polling_bot(coach_chat_id=COACHES) as app:
+        await app.services.mentoring.add_mentor(mentor())
+        for action in (
+            "/start",
+            "button:lang:en",
+            "button:consent:no",
+            "/mentoring",
+            "button:mr:sec:food",
+            "button:mr:lang:done",
+            "button:mr:cty:IT",
+            "button:mr:av:weekends",
+        ):
+            await fake_api.step(PERSON, action)
+        await fake_api.wait_for(lambda server: "mr:pick:coach" in server.buttons(PERSON).values())
+        fake_api.fail_next("sendMessage", 400, description="Bad Request: chat not found")  # the card
+        await fake_api.step(PERSON, "button:mr:pick:coach")
+        request = await app.services.mentoring.get(1)
+
+    assert "M-0001 was sent to the coaches" in fake_api.texts(PERSON)[-1]
+    assert request is not None and request.state == "requested" and request.coach_message_id is None
