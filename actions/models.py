@@ -29,6 +29,7 @@ STAFF_ROLES = ("coach", "partner", "admin")
 JOB_STATES = ("pending", "running", "done", "failed", "cancelled")
 EVENT_STATES = ("draft", "published", "cancelled", "finished")
 ENROLMENT_STATES = ("confirmed", "waitlisted", "cancelled", "attended")
+MENTORING_STATES = ("requested", "approved", "declined", "active", "completed", "cancelled")
 
 #: Constraint and index names the same on SQLite and PostgreSQL, so migrations can name what they change.
 NAMING_CONVENTION = {
@@ -271,3 +272,45 @@ class Enrolment(Base):
     waitlist_seq: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Mentor(Base):
+    """A volunteer mentor, managed by coaches; ``telegram_id`` only when they use the bot."""
+
+    __tablename__ = "mentors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    bio: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {lang: short text}
+    sectors: Mapped[str] = mapped_column(String(64), default="")  # comma-separated
+    languages: Mapped[str] = mapped_column(String(64), default="")  # comma-separated UI language codes
+    countries: Mapped[str] = mapped_column(String(32), default="")  # comma-separated
+    capacity: Mapped[int] = mapped_column(Integer, default=1)  # mentees at once
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MentoringRequest(Base):
+    """A person's request for a mentor; ``need`` (free text) is kept only under consent."""
+
+    __tablename__ = "mentoring_requests"
+    __table_args__ = (Index("ix_mentoring_requests_mentor_state", "mentor_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), index=True)
+    need: Mapped[str | None] = mapped_column(Text)
+    sector: Mapped[str] = mapped_column(String(16))
+    languages: Mapped[str] = mapped_column(String(64))  # comma-separated, in the person's order
+    country: Mapped[str] = mapped_column(String(2))
+    availability: Mapped[str] = mapped_column(String(16))
+    proposals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"ids": [ranked mentor ids]}
+    chosen_by_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("mentors.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(12), default="requested")
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    coach_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, func, select, update
 
 from actions.jobs import JobService, JobView
-from actions.models import ArticleFeedback, Job, MessageLog, Ticket, User, utcnow
+from actions.models import ArticleFeedback, Job, MentoringRequest, MessageLog, Ticket, User, utcnow
 from actions.personal_data import Person, erase_person
 from actions.worker import JobContext
 from core.db import Database
@@ -30,6 +30,7 @@ async def purge(db: Database, *, now: datetime | None = None, dry_run: bool = Fa
         ("question_texts", MessageLog, MessageLog.text, MessageLog.created_at),
         ("ticket_questions", Ticket, Ticket.question, Ticket.created_at),
         ("feedback_questions", ArticleFeedback, ArticleFeedback.question, ArticleFeedback.created_at),
+        ("mentoring_needs", MentoringRequest, MentoringRequest.need, MentoringRequest.created_at),
     )
     counts: dict[str, int] = {}
     async with db.transaction() as session:

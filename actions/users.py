@@ -15,6 +15,7 @@ from actions.models import (
     COUNTRIES,
     SECTORS,
     ArticleFeedback,
+    MentoringRequest,
     MessageLog,
     User,
     UserRole,
@@ -141,6 +142,9 @@ class UserService:
                 update(ArticleFeedback)
                 .where(ArticleFeedback.pseudonym == user.pseudonym)
                 .values(question=None)
+            )
+            await session.execute(
+                update(MentoringRequest).where(MentoringRequest.pseudonym == user.pseudonym).values(need=None)
             )
             return _profile(user, await _roles(session, user))
 

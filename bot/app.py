@@ -31,6 +31,8 @@ from bot.handlers import (
     events,
     events_coach,
     handover,
+    mentoring,
+    mentoring_coach,
     menu,
     onboarding,
     planned,
@@ -55,17 +57,19 @@ def features(services: Services) -> list[Feature]:
     return [
         onboarding.FEATURE,
         events_coach.FEATURE,  # a conversation: before commands, so its /cancel reaches it
+        mentoring.CONVERSATION,  # likewise
         system.FEATURE,
         menu.FEATURE,
         commands.FEATURE,
         topics.FEATURE,
         events.FEATURE,
-        planned.MENTORING,
+        mentoring.FEATURE,
         planned.FEEDBACK,
         settings.FEATURE,
         privacy.FEATURE,
         questions.FEATURE,
         handover.feature(services.coach_chat_id),
+        mentoring_coach.feature(services.coach_chat_id),
         staff.FEATURE,
         content.FEATURE,  # free text and everything unknown: always last
     ]

@@ -46,17 +46,13 @@ class ConsoleChannel:
         p = call.params
         if call.method == "sendMessage":
             self._print(f"\n{_plain(p['text'])}")
-            buttons = [b for row in p.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-            if buttons:
-                self.options = [(b["text"], b["callback_data"]) for b in buttons]
-                self._options_message = call.result["message_id"]
-                for number, (label, _data) in enumerate(self.options, start=1):
-                    self._print(f"  [{number}] {label}")
+            self._offer(p, call.result["message_id"])
         elif call.method == "editMessageText":
             self._print(f"  ↳ {_plain(p['text'])}")
             self._drop_options(p.get("message_id"))
         elif call.method == "editMessageReplyMarkup":
             self._drop_options(p.get("message_id"))
+            self._offer(p, p.get("message_id"))  # a keyboard that changed in place (a toggle)
         elif call.method == "answerCallbackQuery" and p.get("text"):
             self._print(f"\n⚠️ {p['text']}")
         elif call.method == "sendDocument":
@@ -64,6 +60,14 @@ class ConsoleChannel:
                 self._print(f"\n📎 {name}\n{data.decode('utf-8', 'replace')}")
             if p.get("caption"):
                 self._print(_plain(str(p["caption"])))
+
+    def _offer(self, params: dict[str, Any], message_id: Any) -> None:
+        buttons = [b for row in (params.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if buttons:
+            self.options = [(b["text"], b["callback_data"]) for b in buttons]
+            self._options_message = message_id
+            for number, (label, _data) in enumerate(self.options, start=1):
+                self._print(f"  [{number}] {label}")
 
     def _drop_options(self, message_id: object) -> None:
         if message_id == self._options_message:

@@ -16,6 +16,14 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 
+def _markup(buttons: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
 class TelegramNotifier:
     """Sends to a pseudonym through a bot; a 403 marks the person unreachable."""
 
@@ -27,16 +35,22 @@ class TelegramNotifier:
         self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
     ) -> Delivery:
         """Send an HTML text with optional buttons."""
-        markup = (
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
-            )
-            if buttons
-            else None
-        )
+        markup = _markup(buttons)
         return await self._deliver(
             pseudonym, lambda chat: self.bot.send_message(chat, text, reply_markup=markup)
         )
+
+    async def send_to_coaches(self, text: str, buttons: list[list[Button]] | None = None) -> Delivery:
+        """Post to the coaches' chat of this installation."""
+        chat = self.services.coach_chat_id
+        if chat is None:
+            return Delivery.UNREACHABLE
+        try:
+            await self.bot.send_message(chat, text, reply_markup=_markup(buttons))
+        except TelegramError as error:
+            log.warning("posting to the coaches failed: %s", type(error).__name__)
+            return Delivery.FAILED
+        return Delivery.SENT
 
     async def send_document(
         self, pseudonym: str, filename: str, content: bytes, caption: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,11 @@ class Notifier(Protocol):
         self, pseudonym: str, filename: str, content: bytes, caption: str | None = None
     ) -> Delivery:
         """Send a file (an .ics, a JSON export)."""
+
+
+@runtime_checkable
+class CoachNotifier(Protocol):
+    """A notifier that can also post to the coaches' chat (the bot's does; jobs check for it)."""
+
+    async def send_to_coaches(self, text: str, buttons: list[list[Button]] | None = None) -> Delivery:
+        """Post an HTML text to the coaches' chat; UNREACHABLE when there is none."""

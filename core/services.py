@@ -10,6 +10,7 @@ from actions.analytics import MessageLogService
 from actions.events import EventService
 from actions.feedback import FeedbackService
 from actions.jobs import JobService
+from actions.mentoring import MentoringService
 from actions.roles import RoleService
 from actions.tickets import TicketService
 from actions.translation import Provider, TranslationClient, build_provider
@@ -37,6 +38,7 @@ class Services:
     roles: RoleService
     jobs: JobService
     events: EventService
+    mentoring: MentoringService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -65,6 +67,7 @@ class Services:
             roles=roles,
             jobs=JobService(db),
             events=EventService(db, roles),
+            mentoring=MentoringService(db, roles),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

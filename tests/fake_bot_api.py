@@ -193,10 +193,21 @@ class FakeBotApi:
         self.push({"update_id": next(self._update_ids), "message": message})
 
     def press(
-        self, user_id: int, data: str, *, message_id: int | None = None, language_code: str | None = "en"
+        self,
+        user_id: int,
+        data: str,
+        *,
+        message_id: int | None = None,
+        language_code: str | None = "en",
+        by: int | None = None,
     ) -> None:
-        """Queue a button press on a message the bot sent (by default its last one with buttons)."""
+        """Queue a button press on a message the bot sent (by default its last one with buttons).
+
+        ``user_id`` is the chat; ``by`` is who pressed, when that is someone else (a coach in a group).
+        """
         message = self._messages[(user_id, message_id)] if message_id else self.last_with_buttons(user_id)
+        if by is not None:
+            message = {**message, "chat": {"id": user_id, "type": "supergroup", "title": "Group"}}
         query_id = f"q{next(self._update_ids)}"
         self._open_queries.add(query_id)
         self.push(
@@ -204,7 +215,7 @@ class FakeBotApi:
                 "update_id": next(self._update_ids),
                 "callback_query": {
                     "id": query_id,
-                    "from": self.user(user_id, language_code),
+                    "from": self.user(by if by is not None else user_id, language_code),
                     "chat_instance": f"ci{user_id}",
                     "message": message,
                     "data": data,

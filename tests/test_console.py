@@ -48,3 +48,22 @@ def test_buttons_can_be_pressed_by_number_and_state_survives_a_restart(tmp_path:
     _ = translator("it")
     assert _("Please choose one of the buttons 👇 (or /cancel).") in out
     assert _("Thank you! In which country is (or will be) your business?") in out
+
+
+def test_the_demo_mentors_are_proposed_and_a_toggled_keyboard_stays_usable(tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    for command in ("upgrade", "seed"):
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", command], env=env, check=True, capture_output=True
+        )
+    lines = (
+        "/start\nEnglish\n✅ I agree\n🇮🇹 Italy\nFood\n/mentoring\nI want help pricing my pastries\n"
+        "Food\nالعربية\n✅ Done\n🇮🇹 Italy\nWeekday evenings\n"
+    )
+
+    out = chat(database, lines, "--user", "42")
+
+    assert "[7] ✅ العربية" in out  # the keyboard changed in place and was offered again
+    assert "1. 👤 Amina Haddad (demo)" in out
+    assert "same sector · speaks English, العربية · in Italy · places free: 3 of 3" in out

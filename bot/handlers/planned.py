@@ -36,13 +36,6 @@ def planned(
     )
 
 
-MENTORING = planned(
-    "mentoring",
-    N_("🤝 Mentoring"),
-    N_("🤝 Mentoring: matching with a mentor is coming soon."),
-    intents=("request_mentoring",),
-    deep_links=("mentoring",),
-)
 FEEDBACK = planned(
     "feedback",
     N_("⭐ Feedback"),
