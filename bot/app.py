@@ -38,6 +38,7 @@ from bot.handlers import (
     questions,
     settings,
     staff,
+    survey,
     system,
     topics,
 )
@@ -55,13 +56,14 @@ def features(services: Services) -> list[Feature]:
     return [
         onboarding.FEATURE,
         events_coach.FEATURE,  # a conversation: before commands, so its /cancel reaches it
+        survey.FLOW,  # typed answers and /cancel in a questionnaire; other text passes on
         system.FEATURE,
         menu.FEATURE,
         commands.FEATURE,
         topics.FEATURE,
         events.FEATURE,
         planned.MENTORING,
-        planned.FEEDBACK,
+        survey.FEATURE,
         settings.FEATURE,
         privacy.FEATURE,
         questions.FEATURE,

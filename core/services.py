@@ -11,6 +11,8 @@ from actions.events import EventService
 from actions.feedback import FeedbackService
 from actions.jobs import JobService
 from actions.roles import RoleService
+from actions.surveys.definitions import shipped
+from actions.surveys.responses import SurveyService
 from actions.tickets import TicketService
 from actions.translation import Provider, TranslationClient, build_provider
 from actions.updates import UpdateLedger
@@ -37,6 +39,7 @@ class Services:
     roles: RoleService
     jobs: JobService
     events: EventService
+    surveys: SurveyService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -65,6 +68,7 @@ class Services:
             roles=roles,
             jobs=JobService(db),
             events=EventService(db, roles),
+            surveys=SurveyService(db, shipped()),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

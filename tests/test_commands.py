@@ -25,10 +25,7 @@ async def onboarded(app: InterHubApp, api: LocalBotApi, *, consent: bool = True)
 async def test_menu_entries_not_built_yet_say_so_politely(app: InterHubApp, api: LocalBotApi) -> None:
     chat = await onboarded(app, api)
 
-    for label, words in [
-        ("🤝 Mentoring", "mentor"),
-        ("⭐ Feedback", "questionnaire"),
-    ]:
+    for label, words in [("🤝 Mentoring", "mentor")]:
         reply = joined(await chat.tap(label))
         assert "coming soon" in reply and words in reply, label
 

@@ -43,10 +43,3 @@ MENTORING = planned(
     intents=("request_mentoring",),
     deep_links=("mentoring",),
 )
-FEEDBACK = planned(
-    "feedback",
-    N_("⭐ Feedback"),
-    N_("⭐ Feedback: the short questionnaire is coming soon."),
-    intents=("give_feedback",),
-    deep_links=("feedback",),
-)
