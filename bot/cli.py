@@ -14,6 +14,7 @@ from actions.seed import seed_demo
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
 from bot.events_cli import add_events_commands
+from bot.survey_cli import add_survey_commands
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
 from core.settings import ConfigError, Settings, load_settings
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ask_command(sub)
     add_admin_commands(sub)
     add_events_commands(sub)
+    add_survey_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser

@@ -22,6 +22,10 @@ TYPES = ("likert5", "nps", "single", "multi", "text", "number")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]{0,23}$")  # also a deep-link ref: survey_<name>
 TEXT_LIMIT = 1000
+#: Columns every export row has; a question id may not take one of these names.
+RESERVED_IDS = frozenset(
+    {"response", "status", "language", "country", "sector", "event_id", "started_at", "submitted_at"}
+)
 
 
 class DefinitionError(ValueError):
@@ -147,6 +151,8 @@ def _question(raw: Any, where: str, earlier: dict[str, Question]) -> Question:
     if not _ID.match(qid):
         raise DefinitionError(f"{where}: bad id {qid!r} (lower case letters, digits, _)")
     where = f"{where} ({qid})"
+    if qid in RESERVED_IDS or qid.endswith("_label"):
+        raise DefinitionError(f"{where}: id reserved for the export's columns")
     if qid in earlier:
         raise DefinitionError(f"{where}: id used twice")
     if kind not in TYPES:

@@ -12,6 +12,17 @@ from statistics import mean
 from typing import Any
 
 from actions.surveys.definitions import Definition, Question
+
+META_COLUMNS = (
+    "response",
+    "status",
+    "language",
+    "country",
+    "sector",
+    "event_id",
+    "started_at",
+    "submitted_at",
+)
 from actions.surveys.responses import ResponseRecord
 
 
