@@ -12,6 +12,7 @@ from statistics import mean
 from typing import Any
 
 from actions.surveys.definitions import Definition, Question
+from actions.surveys.responses import ResponseRecord
 
 META_COLUMNS = (
     "response",
@@ -23,7 +24,6 @@ META_COLUMNS = (
     "started_at",
     "submitted_at",
 )
-from actions.surveys.responses import ResponseRecord
 
 
 def cuq_score(items: list[int]) -> float:
