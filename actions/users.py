@@ -22,6 +22,8 @@ from actions.models import (
     utcnow,
 )
 from actions.personal_data import Person, erase_leftovers, erase_person, export_person
+from actions.surveys.definitions import shipped
+from actions.surveys.responses import forget_free_text
 from core.db import Database
 
 PRIVACY_POLICY_VERSION = "2026-11"
@@ -142,6 +144,7 @@ class UserService:
                 .where(ArticleFeedback.pseudonym == user.pseudonym)
                 .values(question=None)
             )
+            await forget_free_text(session, user.pseudonym, shipped())
             return _profile(user, await _roles(session, user))
 
     async def set_country(self, telegram_id: int, country: str) -> Profile:

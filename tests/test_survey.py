@@ -331,3 +331,29 @@ def test_list_export_and_report_commands(tmp_path: Path) -> None:
 
 def test_texts_helper_covers_every_language() -> None:
     assert len(texts("x")) == 12
+
+
+async def test_withdrawing_consent_deletes_free_text_answers_and_context(services: Services) -> None:
+    profile = await services.users.give_consent(503)
+    me = profile.pseudonym
+    await answer_all(
+        services,
+        me,
+        "event",
+        {"overall": 5, "usefulness": 5, "again": "yes", "comments": "Ahmed's stand was great"},
+        event_id=3,
+        free_text=True,
+        country="IT",
+        sector="food",
+    )
+    started = await services.surveys.begin(me, "event", language="en", event_id=4, free_text=True)
+    for qid, value in (("overall", 3), ("usefulness", 3), ("again", "no")):
+        started = await services.surveys.answer(started.response_id, me, qid, value)
+    assert started.question is not None and started.question.id == "comments"
+
+    await services.users.decline_consent(503)
+
+    [done, open_one] = await services.surveys.records("event", 1)
+    assert done.answers == {"overall": 5, "usefulness": 5, "again": "yes"}
+    assert (done.country, done.sector) == (None, None)
+    assert open_one.status == "submitted"  # only the free-text question was left: nothing more to ask

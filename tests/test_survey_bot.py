@@ -8,6 +8,7 @@ from bot.local_api import LocalBotApi
 from core.services import Services
 from tests.dialog import Dialog, joined
 from tests.survey_helpers import with_demo
+from tests.test_events import draft
 
 EXPIRED = "This button is no longer valid. Please use /menu."
 
@@ -221,3 +222,53 @@ async def test_feedback_command_menu_and_deep_link_open_the_evaluation(
     assert "InterHub evaluation" in by_command and "1/25" in by_command
     assert "How useful is InterHub for your business?" in by_command
     assert "stopped at question 1 of 25" in by_menu and "stopped at question 1 of 25" in by_link
+
+
+async def test_the_event_form_from_the_day_after_message_for_attendees_only(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=None))
+    came = await _person(app, api, 311)
+    away = await _person(app, api, 312)
+    for person in (came, away):
+        await person.press_data(f"ev:enrol:{event.id}")
+    await services.events.set_attendance(event.id, [came_pseudonym := await _pseudonym(services, 311)])
+
+    refused = joined(await away.press_data(f"sv:go:event:{event.id}"))
+    form = joined(await came.press_data(f"sv:go:event:{event.id}"))
+    await came.tap("5")
+    await came.tap("4")
+    await came.tap("Maybe")
+    done = joined(await came.say("Great speaker, more time for questions please"))
+    again = joined(await came.press_data(f"sv:go:event:{event.id}"))
+
+    assert "for the people who came to that event" in refused
+    assert "Event feedback" in form and "1/4" in form and "Overall, how would you rate the event?" in form
+    assert "Thank you! Your answers are saved" in done
+    assert "already answered" in again
+    [record] = await services.surveys.records("event", 1)
+    assert record.event_id == event.id and record.answers["again"] == "maybe"
+    assert await services.surveys.find(came_pseudonym, "event", event.id) is not None
+
+
+async def _pseudonym(services: Services, telegram_id: int) -> str:
+    profile = await services.users.find(telegram_id)
+    assert profile is not None
+    return profile.pseudonym
+
+
+async def test_an_invitation_comes_after_three_answers_and_not_again(
+    answering_app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    person = await _person(answering_app, api, 313)
+    question = "if i make more than 100k in one year what happens to my flat tax"
+    first = [joined(await person.say(question)) for _ in range(2)]
+    third = joined(await person.say(question))
+    invitation_buttons = person.buttons()
+    fourth = joined(await person.say(question))
+
+    assert not any("short anonymous questionnaire" in reply for reply in first)
+    assert "short anonymous questionnaire" in third
+    assert "short anonymous questionnaire" not in fourth  # at most once per 30 days
+    started = joined(await person.press_data(invitation_buttons["📝 Yes, I will help"]))
+    assert "InterHub evaluation" in started and "1/25" in started

@@ -402,6 +402,25 @@ class SurveyService:
         )
 
 
+async def forget_free_text(session: AsyncSession, pseudonym: str, definitions: Definitions) -> None:
+    """Consent withdrawn: delete free-text answers, country and sector; text questions are no longer asked."""
+    rows = (await session.scalars(select(SurveyResponse).where(SurveyResponse.pseudonym == pseudonym))).all()
+    for row in rows:
+        definition = definitions.get(row.survey, row.version)
+        text_ids = [q.id for q in definition.questions if q.type == "text"] if definition else []
+        await session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == row.id, SurveyAnswer.question.in_(text_ids)
+            )
+        )
+        row.free_text, row.country, row.sector = False, None, None
+        if definition is not None and row.status != "submitted" and row.current in text_ids:
+            await session.flush()
+            row.current = _first_open(definition, await _answers(session, row.id), False, after=row.current)
+            if row.current is None:  # everything still asked is answered
+                row.status, row.submitted_at = "submitted", utcnow()
+
+
 def _touch(row: SurveyResponse, status: str) -> None:
     row.status, row.updated_at = status, utcnow()
 
