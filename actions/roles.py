@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "roles.manage": frozenset({"admin"}),
     "analytics.view": frozenset({"partner", "coach", "admin"}),
     "events.manage": frozenset({"coach", "admin"}),
+    "surveys.export": frozenset({"admin"}),  # per-response rows; partners and coaches see aggregates only
 }
 
 

@@ -11,14 +11,17 @@ import csv
 import io
 import json
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from actions.migrate import upgrade
 from actions.surveys.definitions import DefinitionError, load_definitions, shipped
-from actions.surveys.report import build_report, export_columns, export_rows
-from actions.surveys.responses import ResponseRecord
+from actions.surveys.report import ResponseRecord, export_columns
+from actions.surveys.responses import SurveyService
 from core.services import build_services
 from core.settings import Settings
+
+T = TypeVar("T")
 
 
 def _fail(problem: object) -> int:
@@ -26,17 +29,21 @@ def _fail(problem: object) -> int:
     return 2
 
 
-def _records(config: Settings, name: str, version: int) -> list[ResponseRecord]:
+def _with_surveys(config: Settings, work: Callable[[SurveyService], Awaitable[T]]) -> T:
     upgrade(config.database_url)
 
-    async def run() -> list[ResponseRecord]:
+    async def run() -> T:
         services = build_services(config)
         try:
-            return await services.surveys.records(name, version)
+            return await work(services.surveys)
         finally:
             await services.aclose()
 
     return asyncio.run(run())
+
+
+def _records(config: Settings, name: str, version: int) -> list[ResponseRecord]:
+    return _with_surveys(config, lambda surveys: surveys.records(name, version))
 
 
 def cmd_check(args: argparse.Namespace, config: Settings) -> int:
@@ -86,7 +93,7 @@ def cmd_export(args: argparse.Namespace, config: Settings) -> int:
     definition = _definition(args)
     if definition is None:
         return _fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
-    rows = export_rows(definition, _records(config, definition.name, definition.version))
+    rows = _with_surveys(config, lambda surveys: surveys.export(definition.name, definition.version))
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -103,7 +110,7 @@ def cmd_report(args: argparse.Namespace, config: Settings) -> int:
     definition = _definition(args)
     if definition is None:
         return _fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
-    report = build_report(definition, _records(config, definition.name, definition.version))
+    report = _with_surveys(config, lambda surveys: surveys.report(definition.name, definition.version))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0

@@ -68,7 +68,7 @@ class Services:
             roles=roles,
             jobs=JobService(db),
             events=EventService(db, roles),
-            surveys=SurveyService(db, shipped()),
+            surveys=SurveyService(db, shipped(), roles),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from actions.event_jobs import EVENT_JOB_HANDLERS
 from actions.migrate import upgrade
 from actions.models import ConversationState, Job, SurveyAnswer, SurveyResponse, utcnow
+from actions.roles import NotAllowed
 from actions.surveys.definitions import (
     DefinitionError,
     Definitions,
@@ -28,6 +29,7 @@ from actions.surveys.definitions import (
     shipped,
 )
 from actions.surveys.report import build_report, cuq_score, export_rows, nps_score
+from actions.surveys.responses import SurveyError
 from actions.worker import JobContext, Worker
 from core.notify import Button, Delivery
 from core.services import Services
@@ -357,3 +359,26 @@ async def test_withdrawing_consent_deletes_free_text_answers_and_context(service
     assert done.answers == {"overall": 5, "usefulness": 5, "again": "yes"}
     assert (done.country, done.sector) == (None, None)
     assert open_one.status == "submitted"  # only the free-text question was left: nothing more to ask
+
+
+async def test_partners_see_aggregates_of_their_countries_and_only_admins_export(services: Services) -> None:
+    await _known_answers(services)  # only the partial response has a country (IT)
+    await services.roles.grant(801, "partner", frozenset({"IT"}))
+    await services.roles.grant(802, "partner", frozenset({"DE"}))
+    await services.roles.grant(803, "admin")
+    await services.users.touch(804)
+
+    italy = await services.surveys.report("evaluation", actor=801)
+    germany = await services.surveys.report("evaluation", actor=802)
+    everything = await services.surveys.report("evaluation", actor=803)
+
+    assert italy["responses"] == {"started": 1, "completed": 0, "completion_rate": 0.0}
+    assert germany["responses"]["started"] == 0 and germany["cuq"]["mean"] is None
+    assert everything["responses"]["started"] == 5
+    with pytest.raises(NotAllowed):
+        await services.surveys.report("evaluation", actor=804)
+    with pytest.raises(NotAllowed):
+        await services.surveys.export("evaluation", actor=801)
+    assert len(await services.surveys.export("evaluation", actor=803)) == 5
+    with pytest.raises(SurveyError):
+        await services.surveys.report("nosuch")

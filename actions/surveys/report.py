@@ -8,11 +8,12 @@ the NPS and CUQ scores count the responses that answered all their items.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 from statistics import mean
 from typing import Any
 
 from actions.surveys.definitions import Definition, Question
-from actions.surveys.responses import ResponseRecord
 
 META_COLUMNS = (
     "response",
@@ -24,6 +25,23 @@ META_COLUMNS = (
     "started_at",
     "submitted_at",
 )
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """One response as the report and the export read it (no pseudonym)."""
+
+    id: int
+    status: str
+    language: str
+    country: str | None
+    sector: str | None
+    event_id: int
+    started_at: datetime
+    submitted_at: datetime | None
+    current: str | None
+    answers: dict[str, Any]  # question id → value; None when skipped
+    skipped: frozenset[str]
 
 
 def cuq_score(items: list[int]) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,11 @@ from actions.models import (
 )
 from actions.surveys.answers import InvalidAnswer, check_value, visible
 from actions.surveys.definitions import Definition, Definitions, Question
+from actions.surveys.report import ResponseRecord, build_report, export_rows
 from core.db import Database
+
+if TYPE_CHECKING:  # actions.roles imports actions.users, which imports this module
+    from actions.roles import Grant, RoleService
 
 #: Typed text goes to a questionnaire only while the person is in it: idle longer, it is a normal message.
 ACTIVE_WINDOW = timedelta(hours=2)
@@ -60,29 +64,48 @@ class Progress:
         return self.status == "submitted"
 
 
-@dataclass(frozen=True)
-class ResponseRecord:
-    """One response as the report and the export read it (no pseudonym)."""
-
-    id: int
-    status: str
-    language: str
-    country: str | None
-    sector: str | None
-    event_id: int
-    started_at: datetime
-    submitted_at: datetime | None
-    current: str | None
-    answers: dict[str, Any]  # question id → value; None when skipped
-    skipped: frozenset[str]
-
-
 class SurveyService:
-    """Everything the chat, the jobs and the CLI do with responses."""
+    """Everything the chat, the jobs, the CLI and the dashboard do with responses."""
 
-    def __init__(self, db: Database, definitions: Definitions) -> None:
+    def __init__(self, db: Database, definitions: Definitions, roles: RoleService | None = None) -> None:
         self.db = db
         self.definitions = definitions
+        self.roles = roles
+
+    async def report(
+        self, name: str, version: int | None = None, *, actor: int | None = None
+    ) -> dict[str, Any]:
+        """Aggregates of one version (newest by default); a partner or coach sees their countries only.
+
+        ``actor`` is the Telegram id of a staff member (the dashboard); None is the operator's CLI.
+        """
+        definition = self._named(name, version)
+        records = await self.records(definition.name, definition.version)
+        if actor is not None:
+            grant = await self._require(actor, "analytics.view")
+            if grant.role != "admin" and grant.countries:
+                records = [r for r in records if r.country in grant.countries]
+        return build_report(definition, records)
+
+    async def export(
+        self, name: str, version: int | None = None, *, actor: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One row per response (no pseudonym); for admins only when asked by a staff member."""
+        definition = self._named(name, version)
+        if actor is not None:
+            await self._require(actor, "surveys.export")
+        return export_rows(definition, await self.records(definition.name, definition.version))
+
+    async def _require(self, actor: int, permission: str) -> Grant:
+        if self.roles is None:
+            raise RuntimeError("SurveyService needs the RoleService to check staff")
+        return await self.roles.require(actor, permission)
+
+    def _named(self, name: str, version: int | None) -> Definition:
+        definition = self.definitions.get(name, version)
+        if definition is None:
+            raise SurveyError(f"no questionnaire {name!r}" + (f" version {version}" if version else ""))
+        return definition
 
     # -- reading -------------------------------------------------------------------------------------------
 
