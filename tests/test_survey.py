@@ -71,6 +71,15 @@ def test_the_shipped_questionnaires_are_valid_in_every_language() -> None:
         (lambda raw: raw["questions"][6].update(max_length=5000), "max_length"),
         (lambda raw: raw.update(scores={"nps": "rate"}), "scores.nps"),
         (lambda raw: raw["questions"][6].update(id="country"), "reserved"),
+        (lambda raw: raw["questions"][0].update(requird=True), "unknown keys requird"),
+        (lambda raw: raw.update(titel=raw["title"]), "unknown keys titel"),
+        (
+            lambda raw: (
+                raw["questions"][4].update(id="t" * 30),
+                raw["questions"][4]["choices"][0].update(id="c" * 30),
+            ),
+            "too long for a button",
+        ),
     ],
 )
 def test_a_broken_questionnaire_is_refused_with_the_place_named(change: Any, message: str) -> None:

@@ -28,6 +28,16 @@ RESERVED_IDS = frozenset(
 )
 
 
+#: Keys a file may use (and any key starting with ``x-``, e.g. shared YAML anchors).
+FILE_KEYS = frozenset({"name", "version", "title", "intro", "per_event", "scores", "questions"})
+QUESTION_KEYS = frozenset(
+    {"id", "type", "text", "required", "hint", "show_if", "choices", "low", "high", "min", "max", "integer"}
+    | {"max_length"}
+)
+#: Button data is ``sv:t:<response id, ≤ 9 digits>:<question id>:<choice id>``, at most 64 bytes.
+CALLBACK_ROOM = 64 - len("sv:t:999999999::")
+
+
 class DefinitionError(ValueError):
     """A questionnaire file breaks the schema; the message names the file and the place."""
 
@@ -155,6 +165,9 @@ def _question(raw: Any, where: str, earlier: dict[str, Question]) -> Question:
         raise DefinitionError(f"{where}: id reserved for the export's columns")
     if qid in earlier:
         raise DefinitionError(f"{where}: id used twice")
+    unknown = sorted(set(raw) - QUESTION_KEYS)
+    if unknown:
+        raise DefinitionError(f"{where}: unknown keys {', '.join(unknown)}")
     if kind not in TYPES:
         raise DefinitionError(f"{where}: type must be one of {', '.join(TYPES)}")
     choices: list[Choice] = []
@@ -162,6 +175,8 @@ def _question(raw: Any, where: str, earlier: dict[str, Question]) -> Question:
         cid = str(option.get("id", "")) if isinstance(option, dict) else ""
         if not _ID.match(cid):
             raise DefinitionError(f"{where}.choices[{number}]: bad id {cid!r}")
+        if len(qid) + len(cid) > CALLBACK_ROOM:
+            raise DefinitionError(f"{where}.choices.{cid}: question and choice ids too long for a button")
         if any(c.id == cid for c in choices):
             raise DefinitionError(f"{where}.choices: id {cid!r} used twice")
         choices.append(Choice(cid, _texts(option.get("label"), f"{where}.choices.{cid}")))
@@ -205,6 +220,9 @@ def parse_definition(text: str, source: str = "<text>") -> Definition:
         raise DefinitionError(f"{source}: not YAML ({problem})") from None
     if not isinstance(raw, dict):
         raise DefinitionError(f"{source}: expected a mapping")
+    unknown = sorted(key for key in set(raw) - FILE_KEYS if not str(key).startswith("x-"))
+    if unknown:
+        raise DefinitionError(f"{source}: unknown keys {', '.join(map(str, unknown))}")
     name, version = str(raw.get("name", "")), raw.get("version")
     if not _NAME.match(name) or not isinstance(version, int) or version < 1:
         raise DefinitionError(f"{source}: needs a name (lower case letters, digits) and a version ≥ 1")
