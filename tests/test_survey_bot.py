@@ -150,9 +150,11 @@ async def test_three_misses_offer_skip_or_stop_never_a_loop(
     offer = joined(await person.say("and again"))
 
     assert "does not work for you" in offer
-    assert set(person.buttons()) == {"⏸ Stop for now"}  # "Which kind?" is required: no skip
-    assert "Stopped" in joined(await person.tap("⏸ Stop for now"))
-    assert "What would you like to do" in joined(await person.say("more text"))
+    offered = person.buttons()
+    assert set(offered) == {"⏸ Stop for now"}  # "Which kind?" is required: no skip
+    assert "What would you like to do" in joined(await person.say("more text"))  # no longer an answer
+    assert "Stopped" in joined(await person.press_data(offered["⏸ Stop for now"]))
+    assert "stopped at question 3 of 6" in joined(await person.say("/start survey_demo"))
 
 
 async def test_one_submission_per_person_and_version(
@@ -272,3 +274,20 @@ async def test_an_invitation_comes_after_three_answers_and_not_again(
     assert "short anonymous questionnaire" not in fourth  # at most once per 30 days
     started = joined(await person.press_data(invitation_buttons["📝 Yes, I will help"]))
     assert "InterHub evaluation" in started and "1/25" in started
+
+
+async def test_after_three_misses_an_optional_question_can_be_skipped(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    with_demo(services)
+    person = await _person(app, api, 314)
+    await person.say("/start survey_demo")
+    for label in ("4", "9", "Alpha", "✅ Done"):
+        await person.tap(label)
+    for typed in ("many", "lots", "a few"):
+        offer = joined(await person.say(typed))
+
+    assert "does not work for you" in offer
+    skipped = joined(await person.tap("⏭ Skip this question"))
+    assert "Anything else?" in skipped
+    assert (await _records(services))[0]["staff"] is None

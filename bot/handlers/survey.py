@@ -292,6 +292,8 @@ async def _missed(context: InterHubContext, w: Who, progress: Progress, reason: 
     if misses < MAX_MISSES:
         await ask(context, w, progress, w._(HINTS[reason]))
         return
+    # Paused, so further text is no longer taken as an answer: the offer, never a loop.
+    await context.services.surveys.pause(progress.response_id, w.profile.pseudonym)
     step = f"{progress.response_id}:{progress.question.id}"
     rows = []
     if not progress.question.required:
