@@ -81,12 +81,12 @@ async def test_language_is_preselected_from_telegram(app: InterHubApp, api: Loca
 
 async def test_deep_link_waits_for_onboarding_then_opens(app: InterHubApp, api: LocalBotApi) -> None:
     chat = Dialog(app, api)
-    await chat.say("/start event_42")
+    await chat.say("/start survey_evaluation")
     await chat.tap("✅ English")
 
     reply = joined(await chat.tap("Continue without a profile"))
 
-    assert "Events: workshops and meetings are coming soon." in reply  # the link, opened after onboarding
+    assert "InterHub evaluation" in reply and "1/24" in reply  # the link, opened after onboarding
 
 
 async def test_returning_person_is_welcomed_back_and_deep_link_opens(
@@ -97,10 +97,10 @@ async def test_returning_person_is_welcomed_back_and_deep_link_opens(
     await chat.tap("✅ English")
     await chat.tap("Continue without a profile")
 
-    reply = joined(await chat.say("/start event_7"))
+    reply = joined(await chat.say("/start feedback"))
 
     assert "Welcome back" in reply
-    assert "Events: workshops and meetings are coming soon." in reply
+    assert "How useful is InterHub for your business?" in reply
 
 
 async def test_malformed_deep_link_is_ignored(app: InterHubApp, api: LocalBotApi) -> None:
