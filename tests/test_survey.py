@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from actions.event_jobs import EVENT_JOB_HANDLERS
 from actions.migrate import upgrade
 from actions.models import ConversationState, Job, SurveyAnswer, SurveyResponse, utcnow
+from actions.retention import purge
 from actions.roles import NotAllowed
 from actions.surveys.definitions import (
     DefinitionError,
@@ -391,3 +392,35 @@ async def test_partners_see_aggregates_of_their_countries_and_only_admins_export
     assert len(await services.surveys.export("evaluation", actor=803)) == 5
     with pytest.raises(SurveyError):
         await services.surveys.report("nosuch")
+
+
+async def test_retention_blanks_free_text_answers_after_12_months(services: Services) -> None:
+    for pseudonym, event_id in (("u_old", 1), ("u_new", 2)):
+        await answer_all(
+            services,
+            pseudonym,
+            "event",
+            {"overall": 4, "usefulness": 4, "again": "yes", "comments": f"text of {pseudonym}"},
+            event_id=event_id,
+            free_text=True,
+        )
+    async with services.db.transaction() as session:
+        old_ids = select(SurveyResponse.id).where(SurveyResponse.pseudonym == "u_old")
+        await session.execute(
+            update(SurveyAnswer)
+            .where(SurveyAnswer.response_id.in_(old_ids))
+            .values(answered_at=utcnow() - timedelta(days=400))
+        )
+
+    preview = await purge(services.db, dry_run=True)
+    counts = await purge(services.db)
+    again = await purge(services.db)
+
+    assert (preview["questionnaire_texts"], counts["questionnaire_texts"], again["questionnaire_texts"]) == (
+        1,
+        1,
+        0,
+    )
+    old, new = await services.surveys.records("event", 1)
+    assert old.answers["comments"] is None and old.answers["overall"] == 4
+    assert new.answers["comments"] == "text of u_new"

@@ -444,6 +444,28 @@ async def forget_free_text(session: AsyncSession, pseudonym: str, definitions: D
                 row.status, row.submitted_at = "submitted", utcnow()
 
 
+async def purge_free_text(
+    session: AsyncSession, before: datetime, definitions: Definitions, *, dry_run: bool = False
+) -> int:
+    """Retention: blank free-text answers given before ``before`` (as for question texts); return how many."""
+    text_ids = {
+        (d.name, d.version): [q.id for q in d.questions if q.type == "text"] for d in definitions.all()
+    }
+    old = []
+    rows = await session.execute(
+        select(SurveyAnswer, SurveyResponse.survey, SurveyResponse.version)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyAnswer.answered_at < before, SurveyAnswer.skipped.is_(False))
+    )
+    for answer, survey, version in rows:
+        if answer.question in text_ids.get((survey, version), []) and answer.value.get("value") is not None:
+            old.append(answer)
+    if not dry_run:
+        for answer in old:
+            answer.value = {"value": None}
+    return len(old)
+
+
 def _touch(row: SurveyResponse, status: str) -> None:
     row.status, row.updated_at = status, utcnow()
 
