@@ -15,7 +15,7 @@ from actions.jobs import JobService, JobView
 from actions.models import ArticleFeedback, Job, MessageLog, Ticket, User, utcnow
 from actions.personal_data import Person, erase_person
 from actions.surveys.definitions import shipped
-from actions.surveys.responses import purge_free_text
+from actions.surveys.privacy import purge_free_text
 from actions.worker import JobContext
 from core.db import Database
 

@@ -23,7 +23,7 @@ from actions.models import (
 )
 from actions.personal_data import Person, erase_leftovers, erase_person, export_person
 from actions.surveys.definitions import shipped
-from actions.surveys.responses import forget_free_text
+from actions.surveys.privacy import forget_free_text
 from core.db import Database
 
 PRIVACY_POLICY_VERSION = "2026-11"

@@ -215,7 +215,7 @@ class SurveyService:
                 country=country,
                 sector=sector,
             )
-            row.current = _first_open(definition, {}, free_text)
+            row.current = first_open(definition, {}, free_text)
             session.add(row)
             await session.flush()
             return await self._progress(session, row)
@@ -226,7 +226,7 @@ class SurveyService:
             row = await self._row(session, response_id, pseudonym, open_only=True)
             await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == row.id))
             definition = self._require_definition(row)
-            row.current, row.pending, row.misses = _first_open(definition, {}, row.free_text), {}, 0
+            row.current, row.pending, row.misses = first_open(definition, {}, row.free_text), {}, 0
             _touch(row, "active")
             return await self._progress(session, row)
 
@@ -264,7 +264,7 @@ class SurveyService:
         """Go back to the previous question shown (its answer is kept until answered again)."""
         async with self.db.transaction() as session:
             row, question = await self._current(session, response_id, pseudonym, question_id)
-            shown = visible(self._require_definition(row), await _answers(session, row.id), row.free_text)
+            shown = visible(self._require_definition(row), await answers_of(session, row.id), row.free_text)
             ids = [q.id for q in shown]
             at = ids.index(question.id) if question.id in ids else len(ids)
             if at > 0:
@@ -385,8 +385,8 @@ class SurveyService:
     async def _advance(self, session: AsyncSession, row: SurveyResponse) -> Progress:
         definition = self._require_definition(row)
         await session.flush()
-        answers = await _answers(session, row.id)
-        row.current = _first_open(definition, answers, row.free_text, after=row.current)
+        answers = await answers_of(session, row.id)
+        row.current = first_open(definition, answers, row.free_text, after=row.current)
         row.pending, row.misses = {}, 0
         if row.current is None:
             shown = {q.id for q in visible(definition, answers, row.free_text)}
@@ -405,7 +405,7 @@ class SurveyService:
 
     async def _progress(self, session: AsyncSession, row: SurveyResponse) -> Progress:
         definition = self._require_definition(row)
-        answers = await _answers(session, row.id)
+        answers = await answers_of(session, row.id)
         shown = visible(definition, answers, row.free_text)
         ids = [q.id for q in shown]
         question = definition.question(row.current) if row.current and row.status != "submitted" else None
@@ -425,59 +425,18 @@ class SurveyService:
         )
 
 
-async def forget_free_text(session: AsyncSession, pseudonym: str, definitions: Definitions) -> None:
-    """Consent withdrawn: delete free-text answers, country and sector; text questions are no longer asked."""
-    rows = (await session.scalars(select(SurveyResponse).where(SurveyResponse.pseudonym == pseudonym))).all()
-    for row in rows:
-        definition = definitions.get(row.survey, row.version)
-        text_ids = [q.id for q in definition.questions if q.type == "text"] if definition else []
-        await session.execute(
-            delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == row.id, SurveyAnswer.question.in_(text_ids)
-            )
-        )
-        row.free_text, row.country, row.sector = False, None, None
-        if definition is not None and row.status != "submitted" and row.current in text_ids:
-            await session.flush()
-            row.current = _first_open(definition, await _answers(session, row.id), False, after=row.current)
-            if row.current is None:  # everything still asked is answered
-                row.status, row.submitted_at = "submitted", utcnow()
-
-
-async def purge_free_text(
-    session: AsyncSession, before: datetime, definitions: Definitions, *, dry_run: bool = False
-) -> int:
-    """Retention: blank free-text answers given before ``before`` (as for question texts); return how many."""
-    text_ids = {
-        (d.name, d.version): [q.id for q in d.questions if q.type == "text"] for d in definitions.all()
-    }
-    old = []
-    rows = await session.execute(
-        select(SurveyAnswer, SurveyResponse.survey, SurveyResponse.version)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyAnswer.answered_at < before, SurveyAnswer.skipped.is_(False))
-    )
-    for answer, survey, version in rows:
-        if answer.question in text_ids.get((survey, version), []) and answer.value.get("value") is not None:
-            old.append(answer)
-    if not dry_run:
-        for answer in old:
-            answer.value = {"value": None}
-    return len(old)
-
-
 def _touch(row: SurveyResponse, status: str) -> None:
     row.status, row.updated_at = status, utcnow()
 
 
-async def _answers(session: AsyncSession, response_id: int) -> dict[str, Any]:
+async def answers_of(session: AsyncSession, response_id: int) -> dict[str, Any]:
     rows = (await session.scalars(select(SurveyAnswer).where(SurveyAnswer.response_id == response_id))).all()
     return {row.question: row.value.get("value") for row in rows} | {
         row.question: None for row in rows if row.skipped
     }
 
 
-def _first_open(
+def first_open(
     definition: Definition, answers: dict[str, Any], free_text: bool, after: str | None = None
 ) -> str | None:
     """The first question shown and not answered yet after ``after``, else before it, else None."""
