@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 #: Payload grammar: ``<kind>_<id>`` or a bare ``<kind>``; Telegram allows [A-Za-z0-9_-]{1,64}.
 _PAYLOAD = re.compile(r"^(?P<kind>[a-z]+)(?:_(?P<ref>[A-Za-z0-9-]{1,48}))?$")
-KNOWN_KINDS = frozenset({"event", "mentoring", "feedback", "topic", "lang"})
+KNOWN_KINDS = frozenset({"event", "mentoring", "feedback", "survey", "topic", "lang"})
 
 
 @dataclass(frozen=True)

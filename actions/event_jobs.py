@@ -28,6 +28,12 @@ REMINDER_TEXTS = {
     "1h": N_("⏰ <b>{title}</b> starts in one hour.\n🕒 {when}\n📍 {place}"),
 }
 CANT_COME = N_("🙅 Can't come")
+EVENT_FORM = "event"  # the questionnaire actions/surveys/definitions/event.v*.yml
+FEEDBACK_TEXT = N_(
+    "🙏 Thank you for coming to <b>{title}</b> ({when}). Would you tell us how it was? "
+    "Four short questions, under a minute."
+)
+FEEDBACK_BUTTON = N_("📝 Give feedback")
 
 
 @dataclass(frozen=True)
@@ -136,12 +142,25 @@ async def send_cancelled(job: JobView, context: JobContext) -> None:
 
 
 async def feedback_due(job: JobView, context: JobContext) -> None:
-    """The day after an event, for each attendee: the hook for the questionnaire (``give_feedback``).
+    """The day after an event, for each attendee: an invitation to the event feedback form.
 
-    The questionnaire issue will implement this handler (ask the attendee the short questionnaire about
-    the event in ``job.payload["event_id"]``). Until then it honestly does nothing: it records nothing,
-    sends nothing, and completes, so the job is marked done and the hook is visible in ``interhub jobs list``.
+    Ends quietly when the person is no longer marked present or has already answered for this event.
     """
+    assert job.pseudonym is not None
+    services = context.services
+    event_id = int(job.payload["event_id"])
+    seat = await services.events.place_of(event_id, job.pseudonym)
+    if seat is None or seat.status != "attended":
+        return
+    found = await services.surveys.find(job.pseudonym, EVENT_FORM, event_id)
+    if found is not None and found.submitted:
+        return
+    message = await _message(context, job, FEEDBACK_TEXT)
+    if message is None:
+        return
+    lang = await services.events.language_of(job.pseudonym) or services.default_language
+    button = Button(translator(lang)(FEEDBACK_BUTTON), f"sv:go:{EVENT_FORM}:{event_id}")
+    await _send(context, job.pseudonym, message[0], [[button]])
 
 
 async def finish_event(job: JobView, context: JobContext) -> None:

@@ -314,3 +314,58 @@ class MentoringRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyResponse(Base):
+    """One person's answers to one questionnaire version (and event): in progress, paused or submitted.
+
+    The position (``current``) and a multi-choice selection not yet confirmed (``pending``) live here, so a
+    restart loses nothing. ``event_id`` is 0 when not about an event (NULLs would not be unique).
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("pseudonym", "survey", "version", "event_id"),
+        Index("ix_survey_responses_survey", "survey", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), index=True)
+    survey: Mapped[str] = mapped_column(String(48))
+    version: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, paused, submitted
+    current: Mapped[str | None] = mapped_column(String(48))  # the question being asked
+    pending: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"selected": [...]} for multi
+    misses: Mapped[int] = mapped_column(Integer, default=0)
+    free_text: Mapped[bool] = mapped_column(Boolean, default=False)  # consent when started
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    sector: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyAnswer(Base):
+    """One answer of a response; ``value`` is ``{"value": …}`` (None when skipped)."""
+
+    __tablename__ = "survey_answers"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SurveyInvitation(Base):
+    """When a person was last invited to a questionnaire, so invitations come at most once per 30 days."""
+
+    __tablename__ = "survey_invitations"
+
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey: Mapped[str] = mapped_column(String(48), primary_key=True)
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -25,6 +25,9 @@ from actions.models import (
     MentoringRequest,
     MessageLog,
     PersistedData,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
     Ticket,
     User,
     UserRole,
@@ -131,6 +134,29 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         lambda p: Mentor.telegram_id == p.telegram_id,
         ("name", "bio", "sectors", "languages", "countries", "capacity", "active", "created_at"),
         "id",
+    ),
+    PersonalTable(
+        SurveyResponse,
+        "questionnaire_responses",
+        lambda p: SurveyResponse.pseudonym == p.pseudonym,
+        ("id", "survey", "version", "event_id", "status", "language", "started_at", "submitted_at"),
+        "id",
+    ),
+    PersonalTable(
+        SurveyAnswer,
+        "questionnaire_answers",
+        lambda p: SurveyAnswer.response_id.in_(
+            select(SurveyResponse.id).where(SurveyResponse.pseudonym == p.pseudonym)
+        ),
+        ("response_id", "question", "value", "skipped", "answered_at"),
+        "answered_at",
+    ),
+    PersonalTable(
+        SurveyInvitation,
+        "questionnaire_invitations",
+        lambda p: SurveyInvitation.pseudonym == p.pseudonym,
+        ("survey", "invited_at"),
+        "survey",
     ),
     PersonalTable(
         Job,

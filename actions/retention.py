@@ -1,5 +1,7 @@
 """Keeping the privacy notice's promises: question texts go after 12 months, unused profiles after 24.
 
+Free-text questionnaire answers follow the question texts (12 months).
+
 A daily job (``privacy.retention``) runs ``purge``; ``interhub privacy purge [--dry-run]`` runs it now.
 """
 
@@ -12,6 +14,8 @@ from sqlalchemy import delete, func, select, update
 from actions.jobs import JobService, JobView
 from actions.models import ArticleFeedback, Job, MentoringRequest, MessageLog, Ticket, User, utcnow
 from actions.personal_data import Person, erase_person
+from actions.surveys.definitions import shipped
+from actions.surveys.privacy import purge_free_text
 from actions.worker import JobContext
 from core.db import Database
 
@@ -39,6 +43,9 @@ async def purge(db: Database, *, now: datetime | None = None, dry_run: bool = Fa
             counts[name] = int(await session.scalar(select(func.count()).select_from(model).where(*old)) or 0)
             if not dry_run:
                 await session.execute(update(model).where(*old).values({column.key: None}))
+        counts["questionnaire_texts"] = await purge_free_text(
+            session, texts_before, shipped(), dry_run=dry_run
+        )
         unused = (await session.scalars(select(User).where(User.last_seen_at < profiles_before))).all()
         counts["profiles"] = len(unused)
         if not dry_run:

@@ -23,6 +23,8 @@ from actions.models import (
     utcnow,
 )
 from actions.personal_data import Person, erase_leftovers, erase_person, export_person
+from actions.surveys.definitions import shipped
+from actions.surveys.privacy import forget_free_text
 from core.db import Database
 
 PRIVACY_POLICY_VERSION = "2026-11"
@@ -146,6 +148,7 @@ class UserService:
             await session.execute(
                 update(MentoringRequest).where(MentoringRequest.pseudonym == user.pseudonym).values(need=None)
             )
+            await forget_free_text(session, user.pseudonym, shipped())
             return _profile(user, await _roles(session, user))
 
     async def set_country(self, telegram_id: int, country: str) -> Profile:

@@ -35,11 +35,11 @@ from bot.handlers import (
     mentoring_coach,
     menu,
     onboarding,
-    planned,
     privacy,
     questions,
     settings,
     staff,
+    survey,
     system,
     topics,
 )
@@ -58,13 +58,14 @@ def features(services: Services) -> list[Feature]:
         onboarding.FEATURE,
         events_coach.FEATURE,  # a conversation: before commands, so its /cancel reaches it
         mentoring.CONVERSATION,  # likewise
+        survey.FLOW,  # typed answers and /cancel in a questionnaire; other text passes on
         system.FEATURE,
         menu.FEATURE,
         commands.FEATURE,
         topics.FEATURE,
         events.FEATURE,
         mentoring.FEATURE,
-        planned.FEEDBACK,
+        survey.FEATURE,
         settings.FEATURE,
         privacy.FEATURE,
         questions.FEATURE,

@@ -15,6 +15,7 @@ from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
 from bot.events_cli import add_events_commands
 from bot.mentors_cli import add_mentors_commands
+from bot.survey_cli import add_survey_commands
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
 from core.settings import ConfigError, Settings, load_settings
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_commands(sub)
     add_events_commands(sub)
     add_mentors_commands(sub)
+    add_survey_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser

@@ -12,6 +12,8 @@ from actions.feedback import FeedbackService
 from actions.jobs import JobService
 from actions.mentoring import MentoringService
 from actions.roles import RoleService
+from actions.surveys.definitions import shipped
+from actions.surveys.responses import SurveyService
 from actions.tickets import TicketService
 from actions.translation import Provider, TranslationClient, build_provider
 from actions.updates import UpdateLedger
@@ -39,6 +41,7 @@ class Services:
     jobs: JobService
     events: EventService
     mentoring: MentoringService
+    surveys: SurveyService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -68,6 +71,7 @@ class Services:
             jobs=JobService(db),
             events=EventService(db, roles),
             mentoring=MentoringService(db, roles),
+            surveys=SurveyService(db, shipped(), roles),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.context import InterHubContext, Who, who
 from bot.features import Feature
 from bot.handlers.common import show_menu
+from bot.handlers.survey_invite import maybe_invite
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, Translate, translator
 from knowledge import answers
@@ -118,6 +119,7 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
     if result.kind == "answer":
         markup = answer_keyboard(_, result.articles[0].id, result.language)
         await reply(context, w, result.answer, markup, intent="answer")
+        await maybe_invite(context, w)
     elif result.kind == "unsure":
         await reply(context, w, result.answer, unsure_keyboard(_, result), intent="unsure")
     else:
