@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from actions.migrate import upgrade
 from actions.seed import seed_demo
+from actions.surveys.definitions import DefinitionError
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
 from bot.events_cli import add_events_commands
@@ -250,9 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     func = args.func
-    if getattr(args, "with_config", False):  # InterHub's own commands take the settings too
-        return int(func(args, config))
-    return int(func(args))
+    try:
+        if getattr(args, "with_config", False):  # InterHub's own commands take the settings too
+            return int(func(args, config))
+        return int(func(args))
+    except DefinitionError as exc:  # a shipped questionnaire file is broken: one line, no traceback
+        print(f"interhub: invalid questionnaire: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

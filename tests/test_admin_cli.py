@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -66,3 +68,28 @@ def test_the_worker_runs_due_jobs_once_and_jobs_list_shows_them(tmp_path: Path) 
     assert [(j["kind"], j["state"]) for j in jobs] == [("privacy.retention", "pending")]
     assert pending == jobs
     assert set(jobs[0]) >= {"id", "kind", "state", "due_at", "attempts", "last_error"}
+
+
+def test_a_broken_questionnaire_file_stops_a_command_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from actions.surveys import definitions
+    from bot import cli
+
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    broken = "name: evaluation\nversion: 1\nquestions: []\n"
+    (folder / "evaluation.v1.yml").write_text(broken, encoding="utf-8")
+    real = definitions.load_definitions
+    monkeypatch.setattr(definitions, "load_definitions", lambda: real(folder))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.db")
+    definitions.shipped.cache_clear()
+    try:
+        code = cli.main(["users", "list"])
+    finally:
+        definitions.shipped.cache_clear()
+
+    error = capsys.readouterr().err.strip()
+    assert code == 2
+    assert error.startswith("interhub: invalid questionnaire: evaluation.v1.yml")
+    assert "\n" not in error and "Traceback" not in error
