@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from actions.events import (
     CANCELLED_JOB,
+    CHANGED_JOB,
     FEEDBACK_JOB,
     FINISH_JOB,
     PROMOTED_JOB,
     REMINDER_JOB,
+    EventDraft,
     EventView,
 )
+from actions.ics import event_ics
 from actions.jobs import JobView
 from actions.translation import TranslationClient, TranslationUnavailable
 from actions.worker import JobContext, JobHandler
@@ -28,6 +33,8 @@ REMINDER_TEXTS = {
     "1h": N_("⏰ <b>{title}</b> starts in one hour.\n🕒 {when}\n📍 {place}"),
 }
 CANT_COME = N_("🙅 Can't come")
+CALENDAR_CAPTION = N_("🗓 Open this file to add the event to your calendar.")
+CHANGED_TEXT = N_("📣 <b>{title}</b> has changed. The new details:\n🕒 {when}\n📍 {place}")
 
 
 @dataclass(frozen=True)
@@ -61,19 +68,37 @@ async def localise(event: EventView, lang: str, translations: TranslationClient)
 
 def when(event: EventView) -> str:
     """Date and time in the venue's zone, e.g. ``2027-03-04 18:00–20:00 (Europe/Rome)``."""
-    start, end = event.local_start, event.local_end
+    return span(event.starts_at, event.ends_at, event.timezone)
+
+
+def span(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """Start and end in a zone, the end's date only when it differs."""
+    start, end = starts_at.astimezone(ZoneInfo(zone)), ends_at.astimezone(ZoneInfo(zone))
     until = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}–{until} ({event.timezone})"
+    return f"{start:%Y-%m-%d %H:%M}–{until} ({zone})"
 
 
-def place(event: EventView, _: Translate) -> str:
+def place(event: EventView | EventDraft, _: Translate) -> str:
     """The address and city, or the online link (escaped for HTML)."""
     if event.online_url:
         return _("Online: {link}").format(link=html.escape(event.online_url))
     return html.escape(f"{event.venue}, {event.city}")
 
 
-async def _message(context: JobContext, job: JobView, template: str) -> tuple[str, EventView] | None:
+def ics_filename(event: EventView) -> str:
+    """The name of an event's calendar file."""
+    return f"interhub-event-{event.id}.ics"
+
+
+@dataclass(frozen=True)
+class _Message:
+    text: str
+    event: EventView
+    texts: Localised
+    lang: str
+
+
+async def _message(context: JobContext, job: JobView, template: str) -> _Message | None:
     services = context.services
     event = await services.events.get(int(job.payload["event_id"]))
     if event is None or job.pseudonym is None:
@@ -82,7 +107,16 @@ async def _message(context: JobContext, job: JobView, template: str) -> tuple[st
     _ = translator(lang)
     texts = await localise(event, lang, services.translations)
     body = _(template).format(title=html.escape(texts.title), when=when(event), place=place(event, _))
-    return (body + (f"\n{texts.note}" if texts.note else ""), event)
+    return _Message(body + (f"\n{texts.note}" if texts.note else ""), event, texts, lang)
+
+
+async def _send_calendar(context: JobContext, pseudonym: str, found: _Message) -> None:
+    """The event's .ics (same UID, so a calendar that has it updates it)."""
+    assert context.notifier is not None
+    content = event_ics(found.event, found.texts.title, found.texts.description)
+    caption = translator(found.lang)(CALENDAR_CAPTION)
+    # Not retried: a retry would repeat the message sent just before; the card's Add to calendar has it.
+    await context.notifier.send_document(pseudonym, ics_filename(found.event), content, caption)
 
 
 async def _send(context: JobContext, pseudonym: str, text: str, buttons: list[list[Button]] | None) -> None:
@@ -112,7 +146,7 @@ async def send_reminder(job: JobView, context: JobContext) -> None:
         return
     found = await _message(context, job, REMINDER_TEXTS[str(job.payload.get("which", "24h"))])
     if found is not None:
-        await _send(context, job.pseudonym, found[0], await _cant_come(context, job.pseudonym, event.id))
+        await _send(context, job.pseudonym, found.text, await _cant_come(context, job.pseudonym, event.id))
 
 
 async def send_promoted(job: JobView, context: JobContext) -> None:
@@ -124,7 +158,24 @@ async def send_promoted(job: JobView, context: JobContext) -> None:
     template = N_("🎉 A seat became free: you are now confirmed for <b>{title}</b>.\n🕒 {when}\n📍 {place}")
     found = await _message(context, job, template)
     if found is not None:
-        await _send(context, job.pseudonym, found[0], await _cant_come(context, job.pseudonym, seat.event_id))
+        await _send(
+            context, job.pseudonym, found.text, await _cant_come(context, job.pseudonym, seat.event_id)
+        )
+        await _send_calendar(context, job.pseudonym, found)
+
+
+async def send_changed(job: JobView, context: JobContext) -> None:
+    """Tell someone confirmed or waiting the event's new time or place; confirmed people get a new .ics."""
+    assert job.pseudonym is not None
+    seat = await context.services.events.place_of(int(job.payload["event_id"]), job.pseudonym)
+    if seat is None or seat.status not in ("confirmed", "waitlisted"):
+        return
+    found = await _message(context, job, CHANGED_TEXT)
+    if found is None or found.event.status != "published":
+        return
+    await _send(context, job.pseudonym, found.text, await _cant_come(context, job.pseudonym, seat.event_id))
+    if seat.status == "confirmed":
+        await _send_calendar(context, job.pseudonym, found)
 
 
 async def send_cancelled(job: JobView, context: JobContext) -> None:
@@ -132,7 +183,7 @@ async def send_cancelled(job: JobView, context: JobContext) -> None:
     assert job.pseudonym is not None
     found = await _message(context, job, N_("❌ <b>{title}</b> ({when}) is cancelled. We are sorry."))
     if found is not None:
-        await _send(context, job.pseudonym, found[0], None)
+        await _send(context, job.pseudonym, found.text, None)
 
 
 async def feedback_due(job: JobView, context: JobContext) -> None:
@@ -153,6 +204,7 @@ EVENT_JOB_HANDLERS: dict[str, JobHandler] = {
     REMINDER_JOB: send_reminder,
     PROMOTED_JOB: send_promoted,
     CANCELLED_JOB: send_cancelled,
+    CHANGED_JOB: send_changed,
     FEEDBACK_JOB: feedback_due,
     FINISH_JOB: finish_event,
 }
