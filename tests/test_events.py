@@ -482,6 +482,15 @@ async def test_seeding_adds_published_events_per_country_once(services: Services
     events = await services.events.find_all(statuses=("published",), upcoming=True)
     assert sorted({e.country for e in events}) == ["DE", "HR", "HU", "IT", "SI"]
     assert len(events) == 10
+    assert sorted({e.language for e in events}) == ["de", "hr", "hu", "it", "sl"]
+    milano = next(e for e in events if e.city == "Milano" and e.venue)
+    texts = {lang: await localise(milano, lang, services.translations) for lang in ("it", "en", "de", "ar")}
+    assert [texts[lang].title for lang in ("it", "en", "de")] == [
+        "Aprire la partita IVA",
+        "Opening a VAT number",
+        "Eine Umsatzsteuernummer beantragen",
+    ]
+    assert texts["ar"].title == "Aprire la partita IVA" and texts["ar"].note is not None
 
 
 async def test_an_edit_moves_the_reminders_tells_everyone_enrolled_and_fills_new_seats(

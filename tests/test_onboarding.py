@@ -6,6 +6,7 @@ from bot.context import InterHubApp
 from bot.local_api import LocalBotApi
 from core.services import Services
 from tests.dialog import Dialog, joined
+from tests.test_events import draft
 
 
 async def test_onboarding_with_consent_stores_the_profile_and_opens_the_menu(
@@ -79,28 +80,35 @@ async def test_language_is_preselected_from_telegram(app: InterHubApp, api: Loca
     assert next(iter(chat.buttons())) == "✅ Magyar"
 
 
-async def test_deep_link_waits_for_onboarding_then_opens(app: InterHubApp, api: LocalBotApi) -> None:
+async def test_deep_link_waits_for_onboarding_then_opens(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft())
     chat = Dialog(app, api)
-    await chat.say("/start event_42")
+    first = joined(await chat.say(f"/start event_{event.id}"))
     await chat.tap("✅ English")
 
     reply = joined(await chat.tap("Continue without a profile"))
 
-    assert "Events: workshops and meetings are coming soon." in reply  # the link, opened after onboarding
+    assert "Opening a partita IVA" not in first
+    assert "📅 <b>Opening a partita IVA</b>" in reply  # the link, opened after onboarding
 
 
 async def test_returning_person_is_welcomed_back_and_deep_link_opens(
-    app: InterHubApp, api: LocalBotApi
+    app: InterHubApp, api: LocalBotApi, services: Services
 ) -> None:
+    event = await services.events.add(draft())
     chat = Dialog(app, api)
     await chat.say("/start")
     await chat.tap("✅ English")
     await chat.tap("Continue without a profile")
 
-    reply = joined(await chat.say("/start event_7"))
+    reply = joined(await chat.say(f"/start event_{event.id}"))
+    unknown = joined(await chat.say("/start event_999999"))
 
     assert "Welcome back" in reply
-    assert "Events: workshops and meetings are coming soon." in reply
+    assert "📅 <b>Opening a partita IVA</b>" in reply
+    assert "This link is not valid any more" in unknown
 
 
 async def test_malformed_deep_link_is_ignored(app: InterHubApp, api: LocalBotApi) -> None:
