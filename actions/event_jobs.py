@@ -119,13 +119,15 @@ async def _send_calendar(context: JobContext, pseudonym: str, found: _Message) -
     await context.notifier.send_document(pseudonym, ics_filename(found.event), content, caption)
 
 
-async def _send(context: JobContext, pseudonym: str, text: str, buttons: list[list[Button]] | None) -> None:
+async def _send(
+    context: JobContext, pseudonym: str, text: str, buttons: list[list[Button]] | None
+) -> Delivery:
     if context.notifier is None:
         raise RuntimeError("no notifier in this worker")
     delivery = await context.notifier.send_text(pseudonym, text, buttons)
     if delivery is Delivery.FAILED:
         raise RuntimeError("sending failed; retrying later")
-    # UNREACHABLE: they blocked the bot or left; nothing to retry.
+    return delivery  # UNREACHABLE: they blocked the bot or left; nothing to retry
 
 
 async def _cant_come(context: JobContext, pseudonym: str, event_id: int) -> list[list[Button]]:
@@ -157,11 +159,14 @@ async def send_promoted(job: JobView, context: JobContext) -> None:
         return
     template = N_("🎉 A seat became free: you are now confirmed for <b>{title}</b>.\n🕒 {when}\n📍 {place}")
     found = await _message(context, job, template)
-    if found is not None:
-        await _send(
-            context, job.pseudonym, found.text, await _cant_come(context, job.pseudonym, seat.event_id)
-        )
-        await _send_calendar(context, job.pseudonym, found)
+    if found is None:
+        return
+    buttons = await _cant_come(context, job.pseudonym, seat.event_id)
+    if await _send(context, job.pseudonym, found.text, buttons) is Delivery.UNREACHABLE:
+        # They cannot learn that they have the seat: it goes on to the next person waiting.
+        await context.services.events.cancel_enrolment(seat.event_id, job.pseudonym)
+        return
+    await _send_calendar(context, job.pseudonym, found)
 
 
 async def send_changed(job: JobView, context: JobContext) -> None:

@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.models import COUNTRIES, SECTORS, Enrolment, Event, Job, User, aware, utcnow
+from actions.models import COUNTRIES, SECTORS, Enrolment, Event, Job, MessageLog, User, aware, utcnow
 from actions.roles import RoleService
 from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
@@ -166,6 +166,34 @@ class Edited:
     told: int = 0
     promoted: int = 0
     moved: bool = False
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One event's partner funnel, in distinct pseudonyms.
+
+    ``invited``: shown the event's card (from the list, a shared link or a reminder's button), as logged
+    with ``subject`` ``event:<id>``; ``enrolled``: ever took a seat or a waiting place; ``attended``:
+    marked present. ``evaluated`` stays None until the day-after questionnaire records answers.
+    """
+
+    event_id: int
+    title: str
+    country: str
+    starts_at: datetime
+    invited: int
+    enrolled: int
+    attended: int
+    evaluated: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """For ``interhub events funnel --json``."""
+        return {**self.__dict__, "starts_at": self.starts_at.isoformat()}
+
+
+def card_subject(event_id: int) -> str:
+    """What the message log records as the subject of an event card."""
+    return f"event:{event_id}"
 
 
 def _zone(name: str) -> str:
@@ -726,9 +754,14 @@ class EventService:
         )
         if event.capacity is not None and int(taken or 0) >= event.capacity:
             return None
-        first = await session.scalar(
+        gone = (
+            select(User.id)
+            .where(User.pseudonym == Enrolment.pseudonym, User.unreachable_at.is_not(None))
+            .exists()
+        )
+        first = await session.scalar(  # people who blocked the bot keep their place but cannot be told
             select(Enrolment)
-            .where(Enrolment.event_id == event.id, Enrolment.status == "waitlisted")
+            .where(Enrolment.event_id == event.id, Enrolment.status == "waitlisted", ~gone)
             .order_by(Enrolment.waitlist_seq)
             .limit(1)
         )
@@ -771,6 +804,46 @@ class EventService:
         """The person's chosen language, for messages sent by jobs."""
         async with self.db.transaction() as session:
             return await session.scalar(select(User.language).where(User.pseudonym == pseudonym))
+
+    async def funnel(self, *, actor: int | None = None) -> list[Funnel]:
+        """Invited → enrolled → attended for every published or finished event the actor may see
+        (``analytics.view`` for the event's country; ``actor`` None is the operator's CLI)."""
+        async with self.db.transaction() as session:
+            events = (
+                await session.scalars(
+                    select(Event).where(Event.status.in_(("published", "finished"))).order_by(Event.starts_at)
+                )
+            ).all()
+            found = []
+            for event in events:
+                if actor is not None and not await self.roles.allows(actor, "analytics.view", event.country):
+                    continue
+                invited = await session.scalar(
+                    select(func.count(func.distinct(MessageLog.pseudonym))).where(
+                        MessageLog.article_id == card_subject(event.id), MessageLog.direction == "out"
+                    )
+                )
+                counts = dict(
+                    (
+                        await session.execute(
+                            select(Enrolment.status, func.count())
+                            .where(Enrolment.event_id == event.id)
+                            .group_by(Enrolment.status)
+                        )
+                    ).all()
+                )
+                found.append(
+                    Funnel(
+                        event.id,
+                        event.title,
+                        event.country,
+                        aware(event.starts_at),
+                        invited=int(invited or 0),
+                        enrolled=sum(int(n) for n in counts.values()),
+                        attended=int(counts.get("attended", 0)),
+                    )
+                )
+            return found
 
     async def pseudonyms_of(self, telegram_ids: Iterable[int]) -> dict[int, str]:
         """Telegram id → pseudonym of known people (the CLI's attendance list)."""

@@ -469,6 +469,11 @@ def test_the_cli_adds_lists_shows_marks_attendance_and_cancels(
     assert shown["starts_at"].startswith(f"{start.astimezone(ZoneInfo('UTC')):%Y-%m-%dT%H:%M}")
     assert main(["events", "list", "--json"]) == 0
     assert [e["id"] for e in json.loads(capsys.readouterr().out)] == [event_id]
+    assert main(["events", "funnel", "--json"]) == 0
+    funnel = json.loads(capsys.readouterr().out)
+    assert [(f["event_id"], f["invited"], f["enrolled"], f["attended"]) for f in funnel] == [
+        (event_id, 0, 1, 1)
+    ]
     assert main(["events", "cancel", str(event_id)]) == 0
     assert "cancelled" in capsys.readouterr().out
     assert main(["events", "show", "999", "--json"]) == 2
@@ -580,3 +585,24 @@ async def test_an_edit_is_checked_like_a_new_event(services: Services) -> None:
     unchanged = await services.events.get(event.id)
     assert unchanged is not None and (unchanged.title, unchanged.capacity) == ("Opening a partita IVA", 3)
     assert await _jobs(services, "events.changed") == []
+
+
+async def test_a_freed_seat_skips_people_who_blocked_the_bot_and_passes_on_if_nobody_can_be_told(
+    services: Services,
+) -> None:
+    blocked, silent, told = [(await services.users.set_language(n, "en")).pseudonym for n in (130, 131, 132)]
+    await services.users.set_reachable(130, False)
+    event = await services.events.add(draft(capacity=1))
+    for pseudonym in (person(1), blocked, silent, told):
+        await services.events.enrol(event.id, pseudonym)
+
+    promoted = await services.events.cancel_enrolment(event.id, person(1))
+    notifier = RecordingNotifier(unreachable=frozenset({silent}))  # blocked the bot after enrolling
+    worker = Worker(services.jobs, EVENT_JOB_HANDLERS, JobContext(services, notifier), name="w")
+    while await worker.run_once():
+        pass
+
+    assert promoted is not None and promoted.pseudonym == silent  # the blocked person is passed over
+    roster = {p.pseudonym: (p.status, p.position) for p in await services.events.roster(event.id)}
+    assert roster == {blocked: ("waitlisted", 1), told: ("confirmed", None)}
+    assert [(p, "A seat became free" in text) for p, text in notifier.sent] == [(told, True)]

@@ -298,3 +298,27 @@ async def test_the_coach_s_conversation_speaks_the_coach_s_language(
     assert "nichts wurde gespeichert" in joined(await coach.say("/cancel"))
     await coach.say("/coachevents")
     assert "Keine anstehenden Veranstaltungen" in api.calls[-1].params["text"]
+
+
+async def test_the_funnel_counts_who_saw_enrolled_and_attended_within_the_partner_s_countries(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=None))
+    seen, enrolled = await _onboarded(app, api, 120), await _onboarded(app, api, 121)
+    await seen.press_data(f"ev:open:{event.id}")
+    await seen.press_data(f"ev:open:{event.id}")  # twice: still one person
+    await enrolled.say(f"/start event_{event.id}")
+    await enrolled.tap("✅ Enrol")
+    profile = await services.users.find(121)
+    assert profile is not None
+    await services.events.set_attendance(event.id, [profile.pseudonym])
+    await services.roles.grant(122, "partner", frozenset({"DE"}))
+    await services.roles.grant(123, "partner", frozenset({"IT"}))
+
+    rows = await services.events.funnel()
+
+    assert [(r.event_id, r.invited, r.enrolled, r.attended, r.evaluated) for r in rows] == [
+        (event.id, 2, 1, 1, None)
+    ]
+    assert await services.events.funnel(actor=122) == []
+    assert [r.event_id for r in await services.events.funnel(actor=123)] == [event.id]

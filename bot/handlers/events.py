@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from actions.ask import AskResult
 from actions.event_jobs import CALENDAR_CAPTION, CANT_COME, ics_filename, localise, place, when
-from actions.events import EventError, EventView, Place
+from actions.events import EventError, EventView, Place, card_subject
 from actions.ics import event_ics
 from bot.context import InterHubContext, Who, who
 from bot.features import Command, Feature, MenuEntry
@@ -101,7 +101,8 @@ async def show_card(context: InterHubContext, w: Who, event: EventView) -> None:
             ]
         )
     buttons.append([InlineKeyboardButton(w._("⬅️ Main menu"), callback_data="menu:home")])
-    await reply(context, w, "\n".join(lines), InlineKeyboardMarkup(buttons), intent="event_card")
+    markup = InlineKeyboardMarkup(buttons)
+    await reply(context, w, "\n".join(lines), markup, intent="event_card", subject=card_subject(event.id))
 
 
 async def _visible(context: InterHubContext, event_id: int) -> EventView | None:
