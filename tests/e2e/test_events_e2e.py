@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 
 import icalendar
 from sqlalchemy import update
@@ -166,3 +167,35 @@ async def test_reminders_survive_a_restart_and_arrive_once_not_to_who_cancelled_
     assert profile is not None and not profile.reachable
     states = sorted(job.state for job in await services.jobs.list(limit=100) if job.kind == "events.reminder")
     assert states == ["cancelled", "cancelled", "done", "done", "done", "done"]
+
+
+async def test_a_coach_moves_the_event_and_the_person_enrolled_is_told_at_once_with_a_new_ics(
+    fake_api: FakeBotApi, bot_settings: Settings, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=None))
+    coach, guest = 5301, 5302
+    await services.roles.grant(coach, "coach", frozenset({"IT"}))
+    day = f"{event.local_start + timedelta(days=2):%Y-%m-%d}"
+    async with bot_with_worker(bot_settings)():
+        await onboard(fake_api, guest, f"/start event_{event.id}")
+        await fake_api.step(guest, f"button:ev:enrol:{event.id}")
+        await fake_api.wait_for(lambda api: len(api.sent(guest, "sendDocument")) == 1)
+        await onboard(fake_api, coach)
+        for action in (f"/editevent {event.id}", "button:eve:field:start", f"{day} 10:00", "button:eve:save"):
+            await fake_api.step(coach, action)
+        await fake_api.wait_for(lambda api: len(api.sent(guest, "sendDocument")) == 2)
+
+    changed = [t for t in fake_api.texts(guest) if "has changed" in t]
+    assert len(changed) == 1 and f"{day} 10:00–12:00 (Europe/Rome)" in changed[0]
+    assert "saved" in fake_api.texts(coach)[-1] and "1 people will be told" in fake_api.texts(coach)[-1]
+    entry = documents(fake_api, guest)[-1].walk("VEVENT")[0]
+    assert f"{entry.decoded('DTSTART'):%Y-%m-%d %H:%M}" == f"{day} 10:00"
+    assert str(entry["UID"]) == f"event-{event.id}@interhub"  # the same event, updated in the calendar
+    moved = await services.events.get(event.id)
+    assert moved is not None
+    due = sorted(
+        job.due_at
+        for job in await services.jobs.list(limit=100)
+        if job.kind == "events.reminder" and job.state == "pending"
+    )
+    assert due == [moved.starts_at - timedelta(hours=24), moved.starts_at - timedelta(hours=1)]
