@@ -43,6 +43,7 @@ EDITABLE = (
     "ends_at",
     "venue",
     "online_url",
+    "sectors",
     "capacity",
     "enrol_deadline",
 )
@@ -537,6 +538,7 @@ class EventService:
             event.title, event.description = merged.title.strip(), merged.description.strip()
             event.starts_at, event.ends_at = _utc(merged.starts_at), _utc(merged.ends_at)
             event.venue, event.online_url, event.capacity = merged.venue, merged.online_url, merged.capacity
+            event.sectors = ",".join(merged.sectors)
             event.enrol_deadline = None if merged.enrol_deadline is None else _utc(merged.enrol_deadline)
             event.updated_at = now
             if moved:

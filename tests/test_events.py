@@ -573,6 +573,7 @@ async def test_an_edit_is_checked_like_a_new_event(services: Services) -> None:
         {"description": "d" * 2001},
         {"online_url": "ftp://example.org", "venue": None},
         {"enrol_deadline": event.starts_at + timedelta(minutes=1)},
+        {"sectors": ("cars",)},
         {"country": "DE"},  # not editable
     ):
         with pytest.raises(EventError):

@@ -221,6 +221,9 @@ async def test_a_coach_edits_time_place_and_seats_with_a_preview_and_people_are_
         ("0", "no seat limit"),
         ("Seats", "The new number of seats"),
         ("3", "🪑 3 seats"),
+        ("Sectors", "separated by commas (Fashion, Design, Food, Other)"),
+        ("cars", "Please use these sectors"),
+        ("Food, fashion", "🏷 For: Food, Fashion"),
     ]
     for said, expected in steps:
         answer = joined(await (coach.tap(said) if said in coach.buttons() else coach.say(said)))
@@ -239,7 +242,7 @@ async def test_a_coach_edits_time_place_and_seats_with_a_preview_and_people_are_
         None,
         3,
     )
-    assert (shown.confirmed, shown.waitlisted) == (2, 0)
+    assert (shown.confirmed, shown.waitlisted, shown.sectors) == (2, 0, ("food", "fashion"))
     told = [job for job in await services.jobs.list(limit=100) if job.kind == "events.changed"]
     assert [job.pseudonym for job in told] == [seated.pseudonym]
     reminders = [

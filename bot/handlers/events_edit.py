@@ -1,4 +1,4 @@
-"""The coach's edit conversation: change title, description, start, end, place, seats or enrolment deadline,
+"""The coach's edit conversation: change title, description, start, end, place, sectors, seats or deadline,
 see the preview after each change, then save once.
 
 Opened by the ✏️ Edit button of an event (``/coachevents``) or ``/editevent ID``; drawn in
@@ -45,9 +45,11 @@ from bot.handlers.events_forms import (
     parse_end,
     parse_place,
     parse_seats,
+    parse_sectors,
     parse_when,
     preview,
     say,
+    sector_choices,
     summary,
     typed,
 )
@@ -64,6 +66,7 @@ FIELDS = {
     "start": N_("Start"),
     "end": N_("End"),
     "place": N_("Place"),
+    "sectors": N_("Sectors"),
     "capacity": N_("Seats"),
     "deadline": N_("Enrolment deadline"),
 }
@@ -77,6 +80,7 @@ PROMPTS = {
     ),
     "end": N_("The new end: HH:MM on the same day, or YYYY-MM-DD HH:MM:"),
     "place": N_("The new address, or the online link (https://…):"),
+    "sectors": N_("The sectors this event is for, separated by commas ({choices}), or - for everyone:"),
     "capacity": N_("The new number of seats, or 0 for no limit:"),
     "deadline": N_(
         "The last moment to enrol, as YYYY-MM-DD HH:MM in the venue's time ({zone}), or - for the start:"
@@ -113,10 +117,13 @@ def _base(event: EventView) -> EventDraft:
 def _changes(stored: dict[str, Any]) -> dict[str, Any]:
     """The changes kept in the conversation (JSON: times as ISO text) as ``EventService.edit`` takes them."""
     times = ("starts_at", "ends_at", "enrol_deadline")
-    return {
+    changes: dict[str, Any] = {
         key: datetime.fromisoformat(value) if key in times and value is not None else value
         for key, value in stored.items()
     }
+    if "sectors" in changes:
+        changes["sectors"] = tuple(changes["sectors"])
+    return changes
 
 
 def _merged(event: EventView, stored: dict[str, Any]) -> EventDraft:
@@ -215,7 +222,8 @@ async def choose(update: Update, context: InterHubContext) -> int:
         await say(update, w._(EXPIRED))
         return ConversationHandler.END
     state["field"] = match.group(1)
-    await say(update, w._(PROMPTS[match.group(1)]).format(zone=event.timezone))
+    prompt = w._(PROMPTS[match.group(1)])
+    await say(update, prompt.format(zone=event.timezone, choices=sector_choices(w._)))
     return VALUE
 
 
@@ -229,6 +237,13 @@ def _parse(field: str, text: str, draft: EventDraft, taken: int, _: Translate) -
     if field == "place":
         found = parse_place(text)
         return _(ASK_PLACE_AGAIN) if found is None else dict(found)
+    if field == "sectors":
+        sectors = parse_sectors(text, _)
+        if sectors is None:
+            return _("Please use these sectors, separated by commas: {choices}; or - for everyone:").format(
+                choices=sector_choices(_)
+            )
+        return {"sectors": list(sectors)}
     if field == "capacity":
         seats = parse_seats(text)
         if seats == -1:

@@ -11,6 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from actions.event_jobs import place, span, when
 from actions.events import EventDraft, EventView, Place
+from actions.models import SECTORS
+from bot.keyboards import SECTOR_NAMES
 from bot.messaging import esc
 from core.i18n import N_, Translate
 
@@ -77,6 +79,9 @@ def preview(_: Translate, draft: EventDraft) -> str:
         f"📍 {place(draft, _)}",
         seats(_, draft.capacity),
     ]
+    if draft.sectors:
+        names = ", ".join(_(SECTOR_NAMES[code]) for code in draft.sectors if code in SECTOR_NAMES)
+        lines.append(_("🏷 For: {sectors}").format(sectors=names))
     if draft.enrol_deadline is not None:
         local = draft.enrol_deadline.astimezone(ZoneInfo(draft.timezone))
         lines.append(_("⏳ Enrolment closes {moment}").format(moment=f"{local:{WHEN_FORMAT}}"))
@@ -90,6 +95,22 @@ def parse_place(text: str) -> dict[str, str | None] | None:
     if text.startswith(("https://", "http://")):
         return {"venue": None, "online_url": text} if len(text) <= 500 and " " not in text else None
     return {"venue": text, "online_url": None} if 3 <= len(text) <= 300 else None
+
+
+def parse_sectors(text: str, _: Translate) -> tuple[str, ...] | None:
+    """Sectors by code or by their name in the coach's language, separated by commas; ``-``: every sector."""
+    if text.strip() == "-":
+        return ()
+    names = {code: code for code in SECTORS} | {_(SECTOR_NAMES[code]).lower(): code for code in SECTORS}
+    found = [names.get(part.strip().lower()) for part in text.split(",") if part.strip()]
+    if not found or None in found:
+        return None
+    return tuple(dict.fromkeys(code for code in found if code is not None))
+
+
+def sector_choices(_: Translate) -> str:
+    """The sectors' names for a prompt."""
+    return ", ".join(_(SECTOR_NAMES[code]) for code in SECTORS)
 
 
 def parse_seats(text: str) -> int | None:
