@@ -46,6 +46,7 @@ EDITABLE = (
     "sectors",
     "capacity",
     "enrol_deadline",
+    "translations",
 )
 #: First key of ``pg_advisory_xact_lock(namespace, event id)``: "EVNT", so other locks never collide.
 LOCK_NAMESPACE = 0x45564E54
@@ -250,6 +251,8 @@ def validate(draft: EventDraft) -> EventDraft:
     for lang, texts in draft.translations.items():
         if lang not in SUPPORTED_LANGUAGES or not isinstance(texts, dict) or "title" not in texts:
             raise EventError(f"translations: {lang!r} needs a supported language and a title")
+        if not 3 <= len(str(texts["title"]).strip()) <= 200 or len(str(texts.get("description", ""))) > 2000:
+            raise EventError(f"translations: {lang!r} needs a title of 3 to 200 characters")
     return draft
 
 
@@ -539,6 +542,7 @@ class EventService:
             event.starts_at, event.ends_at = _utc(merged.starts_at), _utc(merged.ends_at)
             event.venue, event.online_url, event.capacity = merged.venue, merged.online_url, merged.capacity
             event.sectors = ",".join(merged.sectors)
+            event.translations = dict(merged.translations)
             event.enrol_deadline = None if merged.enrol_deadline is None else _utc(merged.enrol_deadline)
             event.updated_at = now
             if moved:

@@ -325,3 +325,37 @@ async def test_the_funnel_counts_who_saw_enrolled_and_attended_within_the_partne
     ]
     assert await services.events.funnel(actor=122) == []
     assert [r.event_id for r in await services.events.funnel(actor=123)] == [event.id]
+
+
+async def test_a_coach_adds_a_translation_that_people_then_read_in_their_language(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(124, "coach", frozenset({"IT"}))
+    coach = await _onboarded(app, api, 124)
+    event = await services.events.add(draft(translations={"fr": {"title": "Ouvrir une partita IVA"}}))
+
+    await coach.say(f"/editevent {event.id}")
+    prompt = joined(await coach.tap("Translation"))
+    steps = [
+        ("xx: Nonsense", "Please write it as code: title | description"),
+        ("de: ab", "Please write it as code"),
+        (
+            "de: Eine Partita IVA eröffnen | Pauschalregime, INPS, erste Schritte.",
+            "🌐 Translations: Deutsch, Français",
+        ),
+    ]
+    for said, expected in steps:
+        assert expected in joined(await coach.say(said)), said
+    await coach.tap("Translation")
+    assert "🌐 Translations: Deutsch\n" in joined(await coach.say("fr:"))
+    assert f"Event {event.id} saved" in joined(await coach.tap("💾 Save changes"))
+
+    await services.users.set_language(125, "de")
+    reader = Dialog(app, api, user_id=125, language_code="de")
+    card = joined(await reader.press_data(f"ev:open:{event.id}"))
+    assert "Codes: it, de, sl, hr, hu, ar, zh, uk, tr, es, fr." in prompt
+    assert "📅 <b>Eine Partita IVA eröffnen</b>" in card and "Pauschalregime, INPS, erste Schritte." in card
+    saved = await services.events.get(event.id)
+    assert saved is not None and saved.translations == {
+        "de": {"title": "Eine Partita IVA eröffnen", "description": "Pauschalregime, INPS, erste Schritte."}
+    }

@@ -1,5 +1,5 @@
-"""The coach's edit conversation: change title, description, start, end, place, sectors, seats or deadline,
-see the preview after each change, then save once.
+"""The coach's edit conversation: change title, description, start, end, place, sectors, seats, deadline
+or a translation, see the preview after each change, then save once.
 
 Opened by the ✏️ Edit button of an event (``/coachevents``) or ``/editevent ID``; drawn in
 ``events_edit.mmd``. Saving calls ``EventService.edit``, which checks the role again, moves the reminders
@@ -54,7 +54,7 @@ from bot.handlers.events_forms import (
     typed,
 )
 from bot.messaging import esc
-from core.i18n import N_, Translate
+from core.i18n import N_, SUPPORTED_LANGUAGES, Translate
 
 MENU, VALUE = range(2)
 CONVERSATION_NAME = "editevent"
@@ -69,6 +69,7 @@ FIELDS = {
     "sectors": N_("Sectors"),
     "capacity": N_("Seats"),
     "deadline": N_("Enrolment deadline"),
+    "translation": N_("Translation"),
 }
 FIELD_BUTTON = re.compile(rf"^eve:field:({'|'.join(FIELDS)})$")
 DONE_BUTTON = re.compile(r"^eve:(save|cancel)$")
@@ -82,6 +83,11 @@ PROMPTS = {
     "place": N_("The new address, or the online link (https://…):"),
     "sectors": N_("The sectors this event is for, separated by commas ({choices}), or - for everyone:"),
     "capacity": N_("The new number of seats, or 0 for no limit:"),
+    "translation": N_(
+        "A translation, as language code: title | description (the description is optional), "
+        "e.g. de: Preise kalkulieren | Wie Sie Preise setzen. Codes: {choices}. Send only the code "
+        "and the colon (de:) to remove one:"
+    ),
     "deadline": N_(
         "The last moment to enrol, as YYYY-MM-DD HH:MM in the venue's time ({zone}), or - for the start:"
     ),
@@ -111,6 +117,7 @@ def _base(event: EventView) -> EventDraft:
         sectors=event.sectors,
         capacity=event.capacity,
         enrol_deadline=None if event.enrol_deadline == event.starts_at else event.enrol_deadline,
+        translations={lang: dict(texts) for lang, texts in event.translations.items()},
     )
 
 
@@ -223,7 +230,8 @@ async def choose(update: Update, context: InterHubContext) -> int:
         return ConversationHandler.END
     state["field"] = match.group(1)
     prompt = w._(PROMPTS[match.group(1)])
-    await say(update, prompt.format(zone=event.timezone, choices=sector_choices(w._)))
+    choices = language_choices(event) if match.group(1) == "translation" else sector_choices(w._)
+    await say(update, prompt.format(zone=event.timezone, choices=choices))
     return VALUE
 
 
@@ -244,6 +252,8 @@ def _parse(field: str, text: str, draft: EventDraft, taken: int, _: Translate) -
                 choices=sector_choices(_)
             )
         return {"sectors": list(sectors)}
+    if field == "translation":
+        return _translation(text, draft, _)
     if field == "capacity":
         seats = parse_seats(text)
         if seats == -1:
@@ -268,6 +278,28 @@ def _parse(field: str, text: str, draft: EventDraft, taken: int, _: Translate) -
     if moment is None or moment > draft.starts_at:
         return _("The deadline must not be after the start: YYYY-MM-DD HH:MM, or - for the start:")
     return {"enrol_deadline": moment.isoformat()}
+
+
+def language_choices(event: EventView) -> str:
+    """The codes a coach may translate into (every supported language but the event's own)."""
+    return ", ".join(lang for lang in SUPPORTED_LANGUAGES if lang != event.language)
+
+
+def _translation(text: str, draft: EventDraft, _: Translate) -> dict[str, Any] | str:
+    """``de: title | description`` adds or replaces a translation; ``de:`` removes it."""
+    match = re.fullmatch(r"([a-z]{2})\s*:\s*(.*)", text, flags=re.DOTALL)
+    again = _("Please write it as code: title | description, e.g. de: Preise kalkulieren. Codes: {choices}:")
+    codes = [lang for lang in SUPPORTED_LANGUAGES if lang != draft.language]
+    if match is None or match.group(1) not in codes:
+        return again.format(choices=", ".join(codes))
+    lang, rest = match.group(1), match.group(2).strip()
+    translations = {code: dict(texts) for code, texts in draft.translations.items() if code != lang}
+    if rest:
+        title, _bar, description = (part.strip() for part in rest.partition("|"))
+        if not 3 <= len(title) <= 200 or len(description) > 2000:
+            return again.format(choices=", ".join(codes))
+        translations[lang] = {"title": title, **({"description": description} if description else {})}
+    return {"translations": translations}
 
 
 async def value(update: Update, context: InterHubContext) -> int | None:

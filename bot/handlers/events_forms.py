@@ -14,7 +14,7 @@ from actions.events import EventDraft, EventView, Place
 from actions.models import SECTORS
 from bot.keyboards import SECTOR_NAMES
 from bot.messaging import esc
-from core.i18n import N_, Translate
+from core.i18n import LANGUAGE_NAMES, N_, Translate
 
 #: The button that opens the edit conversation (``bot.handlers.events_edit``).
 EDIT_PREFIX = "eve:open:"
@@ -82,6 +82,9 @@ def preview(_: Translate, draft: EventDraft) -> str:
     if draft.sectors:
         names = ", ".join(_(SECTOR_NAMES[code]) for code in draft.sectors if code in SECTOR_NAMES)
         lines.append(_("🏷 For: {sectors}").format(sectors=names))
+    if draft.translations:
+        languages = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in sorted(draft.translations))
+        lines.append(_("🌐 Translations: {languages}").format(languages=languages))
     if draft.enrol_deadline is not None:
         local = draft.enrol_deadline.astimezone(ZoneInfo(draft.timezone))
         lines.append(_("⏳ Enrolment closes {moment}").format(moment=f"{local:{WHEN_FORMAT}}"))
