@@ -9,8 +9,8 @@ same transaction as the change that causes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,11 +19,24 @@ import yaml
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.models import COUNTRIES, SECTORS, Enrolment, Event, Job, User, aware, utcnow
+from actions.models import (
+    COUNTRIES,
+    SECTORS,
+    Enrolment,
+    Event,
+    Job,
+    MessageLog,
+    SurveyResponse,
+    User,
+    aware,
+    utcnow,
+)
 from actions.roles import RoleService
 from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
 
+#: The questionnaire attendees get the day after (actions/surveys/definitions/event.v*.yml).
+EVENT_FEEDBACK_FORM = "event"
 #: The venue's zone when a coach does not name one.
 COUNTRY_ZONES = {
     "IT": "Europe/Rome",
@@ -34,7 +47,20 @@ COUNTRY_ZONES = {
 }
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 REMINDER_JOB, PROMOTED_JOB, CANCELLED_JOB = "events.reminder", "events.promoted", "events.cancelled"
-FEEDBACK_JOB, FINISH_JOB = "events.feedback_due", "events.finish"
+FEEDBACK_JOB, FINISH_JOB, CHANGED_JOB = "events.feedback_due", "events.finish", "events.changed"
+#: What a coach may change after creating an event (``EventService.edit``).
+EDITABLE = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "online_url",
+    "sectors",
+    "capacity",
+    "enrol_deadline",
+    "translations",
+)
 #: First key of ``pg_advisory_xact_lock(namespace, event id)``: "EVNT", so other locks never collide.
 LOCK_NAMESPACE = 0x45564E54
 ACTIVE = ("confirmed", "waitlisted")
@@ -147,6 +173,44 @@ class Place:
     position: int | None = None
 
 
+@dataclass(frozen=True)
+class Edited:
+    """The outcome of an edit: the event, and how many people were told or moved up from the waiting list."""
+
+    event: EventView
+    told: int = 0
+    promoted: int = 0
+    moved: bool = False
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One event's partner funnel, in distinct pseudonyms.
+
+    ``invited``: shown the event's card (from the list, a shared link or a reminder's button), as logged
+    with ``subject`` ``event:<id>``; ``enrolled``: ever took a seat or a waiting place; ``attended``:
+    marked present; ``evaluated``: submitted the event's feedback form (the day-after questionnaire).
+    """
+
+    event_id: int
+    title: str
+    country: str
+    starts_at: datetime
+    invited: int
+    enrolled: int
+    attended: int
+    evaluated: int
+
+    def as_json(self) -> dict[str, Any]:
+        """For ``interhub events funnel --json``."""
+        return {**self.__dict__, "starts_at": self.starts_at.isoformat()}
+
+
+def card_subject(event_id: int) -> str:
+    """What the message log records as the subject of an event card."""
+    return f"event:{event_id}"
+
+
 def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -171,10 +235,16 @@ def validate(draft: EventDraft) -> EventDraft:
     """Check a draft; raise EventError naming the first problem."""
     if not 3 <= len(draft.title.strip()) <= 200:
         raise EventError("title: between 3 and 200 characters")
+    if len(draft.description) > 2000:
+        raise EventError("description: at most 2000 characters")
+    if draft.venue is not None and not 3 <= len(draft.venue) <= 300:
+        raise EventError("venue: between 3 and 300 characters")
+    if draft.online_url is not None and len(draft.online_url) > 500:
+        raise EventError("online_url: at most 500 characters")
+    if not 1 <= len(draft.city.strip()) <= 80:
+        raise EventError("city: between 1 and 80 characters")
     if draft.country not in COUNTRIES:
         raise EventError(f"country: one of {', '.join(COUNTRIES)}")
-    if not draft.city.strip():
-        raise EventError("city: required")
     if draft.language not in SUPPORTED_LANGUAGES:
         raise EventError(f"language: one of {', '.join(SUPPORTED_LANGUAGES)}")
     _zone(draft.timezone)
@@ -194,6 +264,8 @@ def validate(draft: EventDraft) -> EventDraft:
     for lang, texts in draft.translations.items():
         if lang not in SUPPORTED_LANGUAGES or not isinstance(texts, dict) or "title" not in texts:
             raise EventError(f"translations: {lang!r} needs a supported language and a title")
+        if not 3 <= len(str(texts["title"]).strip()) <= 200 or len(str(texts.get("description", ""))) > 2000:
+            raise EventError(f"translations: {lang!r} needs a title of 3 to 200 characters")
     return draft
 
 
@@ -261,6 +333,27 @@ def _view(event: Event, counts: dict[str, int] | None = None) -> EventView:
         confirmed=counts.get("confirmed", 0),
         waitlisted=counts.get("waitlisted", 0),
         attended=counts.get("attended", 0),
+    )
+
+
+def _draft_of(event: Event) -> EventDraft:
+    """The stored event as a draft, so an edit is checked by the same rules as a new event."""
+    return EventDraft(
+        title=event.title,
+        description=event.description,
+        language=event.language,
+        starts_at=aware(event.starts_at),
+        ends_at=aware(event.ends_at),
+        timezone=event.timezone,
+        country=event.country,
+        city=event.city,
+        organiser=event.organiser,
+        venue=event.venue,
+        online_url=event.online_url,
+        sectors=tuple(filter(None, event.sectors.split(","))),
+        capacity=event.capacity,
+        enrol_deadline=None if event.enrol_deadline is None else aware(event.enrol_deadline),
+        translations=dict(event.translations or {}),
     )
 
 
@@ -425,33 +518,94 @@ class EventService:
     async def reschedule(
         self, event_id: int, starts_at: datetime, ends_at: datetime, *, actor: int | None = None
     ) -> EventView:
-        """Move an event; the reminders of everyone confirmed move with it."""
-        if ends_at <= starts_at:
-            raise EventError("end: must be after the start")
+        """Move an event; the reminders of everyone confirmed move with it, everyone enrolled is told."""
+        return (await self.edit(event_id, {"starts_at": starts_at, "ends_at": ends_at}, actor=actor)).event
+
+    async def edit(self, event_id: int, changes: Mapping[str, Any], *, actor: int | None = None) -> Edited:
+        """Change some of ``EDITABLE``, checked like a new event, in one transaction.
+
+        A new time moves the reminders and the finish job; a new time or place is told (a job each) to
+        everyone confirmed or waiting; more seats go to the first people waiting; fewer seats than people
+        already confirmed is refused. A deadline after a new start falls back to the start.
+        """
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise EventError(f"{unknown[0]}: cannot be changed")
         now = utcnow()
         async with self.db.transaction() as session:
             event = await self._managed(session, event_id, actor)
             if event.status not in ("draft", "published"):
                 raise EventError(f"event {event_id} is {event.status}")
-            await _disarm(session, f"{REMINDER_JOB}:{event_id}:")
-            moved_deadline = event.enrol_deadline is not None and aware(event.enrol_deadline) > starts_at
-            event.starts_at, event.ends_at, event.updated_at = _utc(starts_at), _utc(ends_at), now
-            if moved_deadline:
-                event.enrol_deadline = None
-            confirmed = await session.scalars(
-                select(Enrolment.pseudonym).where(
-                    Enrolment.event_id == event_id, Enrolment.status == "confirmed"
+            before = _draft_of(event)
+            merged = replace(before, **dict(changes))
+            if merged.starts_at != before.starts_at:
+                if merged.starts_at <= now:
+                    raise EventError("start: must be in the future")
+                stale = merged.enrol_deadline is not None and merged.enrol_deadline > merged.starts_at
+                if stale and "enrol_deadline" not in changes:
+                    merged = replace(merged, enrol_deadline=None)
+            validate(merged)
+            counts = await self._counts(session, event_id)
+            taken = counts.get("confirmed", 0) + counts.get("attended", 0)
+            if merged.capacity is not None and merged.capacity < taken:
+                raise EventError(f"capacity: {taken} people already have a seat")
+            moved = (merged.starts_at, merged.ends_at) != (before.starts_at, before.ends_at)
+            relocated = (merged.venue, merged.online_url) != (before.venue, before.online_url)
+            event.title, event.description = merged.title.strip(), merged.description.strip()
+            event.starts_at, event.ends_at = _utc(merged.starts_at), _utc(merged.ends_at)
+            event.venue, event.online_url, event.capacity = merged.venue, merged.online_url, merged.capacity
+            event.sectors = ",".join(merged.sectors)
+            event.translations = dict(merged.translations)
+            event.enrol_deadline = None if merged.enrol_deadline is None else _utc(merged.enrol_deadline)
+            event.updated_at = now
+            if moved:
+                await self._move_jobs(session, event, now)
+            promoted: set[str] = set()
+            while event.status == "published" and (seat := await self._promote(session, event, now)):
+                promoted.add(seat.pseudonym)
+                await session.flush()
+            told = 0
+            if event.status == "published" and (moved or relocated):
+                people = await session.scalars(
+                    select(Enrolment.pseudonym).where(
+                        Enrolment.event_id == event_id, Enrolment.status.in_(ACTIVE)
+                    )
                 )
+                payload = {"event_id": event_id, "moved": moved, "relocated": relocated}
+                for pseudonym in people.all():
+                    if pseudonym not in promoted:  # their "a seat is free" message has the new details
+                        key = f"{CHANGED_JOB}:{event_id}:{pseudonym}:{now:%Y%m%dT%H%M%S%f}"
+                        await _arm(session, CHANGED_JOB, key, now, pseudonym, payload)
+                        told += 1
+            await session.flush()
+            view = _view(event, await self._counts(session, event_id))
+            return Edited(view, told=told, promoted=len(promoted), moved=moved)
+
+    async def _move_jobs(self, session: AsyncSession, event: Event, now: datetime) -> None:
+        """New reminders for everyone confirmed at the new start; the finish job at the new end."""
+        await _disarm(session, f"{REMINDER_JOB}:{event.id}:")
+        confirmed = await session.scalars(
+            select(Enrolment.pseudonym).where(Enrolment.event_id == event.id, Enrolment.status == "confirmed")
+        )
+        for pseudonym in confirmed.all():
+            await _arm_reminders(session, event, pseudonym, now)
+        if event.status == "published":
+            await session.execute(
+                update(Job)
+                .where(Job.dedupe_key == f"{FINISH_JOB}:{event.id}", Job.state == "pending")
+                .values(due_at=_utc(aware(event.ends_at)))
             )
-            for pseudonym in confirmed.all():
-                await _arm_reminders(session, event, pseudonym, now)
-            if event.status == "published":
-                await session.execute(
-                    update(Job)
-                    .where(Job.dedupe_key == f"{FINISH_JOB}:{event_id}", Job.state == "pending")
-                    .values(due_at=_utc(ends_at))
-                )
-            return _view(event, await self._counts(session, event_id))
+
+    async def editable(self, event_id: int, *, actor: int | None = None) -> EventView:
+        """The event, when ``actor`` may edit it and it is still a draft or published."""
+        event = await self.get(event_id)
+        if event is None:
+            raise EventError(f"no event {event_id}")
+        if actor is not None:
+            await self.roles.require(actor, "events.manage", event.country)
+        if event.status not in ("draft", "published"):
+            raise EventError(f"event {event_id} is {event.status}")
+        return event
 
     async def roster(self, event_id: int, *, actor: int | None = None) -> list[Place]:
         """Everyone enrolled, waiting or present (pseudonym and first name only), in arrival order."""
@@ -619,9 +773,14 @@ class EventService:
         )
         if event.capacity is not None and int(taken or 0) >= event.capacity:
             return None
-        first = await session.scalar(
+        gone = (
+            select(User.id)
+            .where(User.pseudonym == Enrolment.pseudonym, User.unreachable_at.is_not(None))
+            .exists()
+        )
+        first = await session.scalar(  # people who blocked the bot keep their place but cannot be told
             select(Enrolment)
-            .where(Enrolment.event_id == event.id, Enrolment.status == "waitlisted")
+            .where(Enrolment.event_id == event.id, Enrolment.status == "waitlisted", ~gone)
             .order_by(Enrolment.waitlist_seq)
             .limit(1)
         )
@@ -664,6 +823,54 @@ class EventService:
         """The person's chosen language, for messages sent by jobs."""
         async with self.db.transaction() as session:
             return await session.scalar(select(User.language).where(User.pseudonym == pseudonym))
+
+    async def funnel(self, *, actor: int | None = None) -> list[Funnel]:
+        """Invited → enrolled → attended for every published or finished event the actor may see
+        (``analytics.view`` for the event's country; ``actor`` None is the operator's CLI)."""
+        async with self.db.transaction() as session:
+            events = (
+                await session.scalars(
+                    select(Event).where(Event.status.in_(("published", "finished"))).order_by(Event.starts_at)
+                )
+            ).all()
+            found = []
+            for event in events:
+                if actor is not None and not await self.roles.allows(actor, "analytics.view", event.country):
+                    continue
+                invited = await session.scalar(
+                    select(func.count(func.distinct(MessageLog.pseudonym))).where(
+                        MessageLog.article_id == card_subject(event.id), MessageLog.direction == "out"
+                    )
+                )
+                evaluated = await session.scalar(
+                    select(func.count(func.distinct(SurveyResponse.pseudonym))).where(
+                        SurveyResponse.survey == EVENT_FEEDBACK_FORM,
+                        SurveyResponse.event_id == event.id,
+                        SurveyResponse.status == "submitted",
+                    )
+                )
+                counts = dict(
+                    (
+                        await session.execute(
+                            select(Enrolment.status, func.count())
+                            .where(Enrolment.event_id == event.id)
+                            .group_by(Enrolment.status)
+                        )
+                    ).all()
+                )
+                found.append(
+                    Funnel(
+                        event.id,
+                        event.title,
+                        event.country,
+                        aware(event.starts_at),
+                        invited=int(invited or 0),
+                        enrolled=sum(int(n) for n in counts.values()),
+                        attended=int(counts.get("attended", 0)),
+                        evaluated=int(evaluated or 0),
+                    )
+                )
+            return found
 
     async def pseudonyms_of(self, telegram_ids: Iterable[int]) -> dict[int, str]:
         """Telegram id → pseudonym of known people (the CLI's attendance list)."""

@@ -24,6 +24,7 @@ def event_ics(event: EventView, title: str, description: str) -> bytes:
     entry = VEvent()
     entry.add("uid", event_uid(event.id))
     entry.add("dtstamp", event.updated_at)
+    entry.add("sequence", int(event.updated_at.timestamp()))  # grows with every change: calendars update
     entry.add("dtstart", event.local_start)
     entry.add("dtend", event.local_end)
     entry.add("summary", title)

@@ -1,4 +1,6 @@
-"""Demo events: two upcoming published events per country, in the country's language where curated."""
+"""Demo events: two upcoming published events per country, written in the country's language, each with
+a curated English translation and one more; other languages see the original with its one-line note (or a
+machine translation when ``TRANSLATOR`` is set)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,21 @@ from actions.models import Seeded, utcnow
 from core.db import Database
 
 MARKER = "demo_events"
-#: country: (city, venue, language of the coach, title, description)
-DEMO = {
+#: country: (city, venue, language of the coach, title, description, translations by language)
+DEMO: dict[str, tuple[str, str, str, str, str, dict[str, dict[str, str]]]] = {
     "IT": (
         "Milano",
         "Via Padova 21",
         "it",
         "Aprire la partita IVA",
         "Regime forfettario, INPS e primi passi.",
+        {
+            "en": {"title": "Opening a VAT number", "description": "Flat-rate scheme, INPS and first steps."},
+            "de": {
+                "title": "Eine Umsatzsteuernummer beantragen",
+                "description": "Pauschalregime, INPS, erste Schritte.",
+            },
+        },
     ),
     "DE": (
         "Berlin",
@@ -25,15 +34,61 @@ DEMO = {
         "de",
         "Gewerbe anmelden",
         "Gewerbeanmeldung, Steuernummer, Kleinunternehmer.",
+        {
+            "en": {
+                "title": "Registering a business",
+                "description": "Trade registration, tax number, small business rule.",
+            },
+            "tr": {
+                "title": "İşletme kaydı",
+                "description": "Ticari kayıt, vergi numarası, küçük işletme kuralı.",
+            },
+        },
     ),
-    "SI": ("Ljubljana", "Trubarjeva 12", "sl", "Odpri s.p.", "Registracija, prispevki in normiranci."),
-    "HR": ("Zagreb", "Ilica 45", "hr", "Otvaranje obrta", "Paušalni obrt, fiskalizacija i doprinosi."),
+    "SI": (
+        "Ljubljana",
+        "Trubarjeva 12",
+        "sl",
+        "Odpri s.p.",
+        "Registracija, prispevki in normiranci.",
+        {
+            "en": {
+                "title": "Opening a sole proprietorship (s.p.)",
+                "description": "Registration, contributions, flat-rate scheme.",
+            },
+            "hr": {
+                "title": "Otvaranje s.p.-a u Sloveniji",
+                "description": "Registracija, doprinosi i paušalno oporezivanje.",
+            },
+        },
+    ),
+    "HR": (
+        "Zagreb",
+        "Ilica 45",
+        "hr",
+        "Otvaranje obrta",
+        "Paušalni obrt, fiskalizacija i doprinosi.",
+        {
+            "en": {
+                "title": "Opening a craft business (obrt)",
+                "description": "Flat-rate obrt, fiscalisation, contributions.",
+            },
+            "uk": {"title": "Відкриття обрту", "description": "Паушальний обрт, фіскалізація та внески."},
+        },
+    ),
     "HU": (
         "Budapest",
         "Király utca 8",
         "hu",
         "Egyéni vállalkozás indítása",
         "Átalányadó, számlázás, járulékok.",
+        {
+            "en": {
+                "title": "Starting as a sole trader",
+                "description": "Flat-rate tax, invoicing, contributions.",
+            },
+            "zh": {"title": "开办个体经营", "description": "定额税、开票与社保缴费。"},
+        },
     ),
 }
 
@@ -44,7 +99,7 @@ async def seed_events(db: Database, events: EventService) -> bool:
         if await session.get(Seeded, MARKER) is not None:
             return False
     today = utcnow().date()
-    for number, (country, (city, venue, lang, title, description)) in enumerate(DEMO.items()):
+    for number, (country, (city, venue, lang, title, description, translations)) in enumerate(DEMO.items()):
         zone = ZoneInfo(COUNTRY_ZONES[country])
         for week, online in ((1, False), (3, True)):
             day = today + timedelta(days=7 * week + number)
@@ -54,7 +109,10 @@ async def seed_events(db: Database, events: EventService) -> bool:
                     title=title if not online else f"{title} (online)",
                     description=description,
                     language=lang,
-                    translations={"en": {"title": f"Workshop in {city}", "description": description}},
+                    translations={
+                        other: {**texts, "title": texts["title"] + (" (online)" if online else "")}
+                        for other, texts in translations.items()
+                    },
                     starts_at=start,
                     ends_at=start + timedelta(hours=2),
                     timezone=COUNTRY_ZONES[country],

@@ -106,6 +106,22 @@ def cmd_attendance(args: argparse.Namespace, config: Settings) -> int:
     return 0
 
 
+def cmd_funnel(args: argparse.Namespace, config: Settings) -> int:
+    """Invited → enrolled → attended per event (distinct pseudonyms)."""
+    rows = _run(config, lambda s: s.events.funnel())
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row.event_id:>4}  {row.country} invited {row.invited} → enrolled {row.enrolled} → "
+            f"attended {row.attended}  {row.title}"
+        )
+    if not rows:
+        print("no published or finished events")
+    return 0
+
+
 def add_events_commands(sub: Any) -> None:
     """Register ``interhub events …``."""
     events = sub.add_parser("events", help="events").add_subparsers(dest="events_command", required=True)
@@ -126,3 +142,6 @@ def add_events_commands(sub: Any) -> None:
     attendance.add_argument("id", type=int)
     attendance.add_argument("--present", required=True, help="Telegram ids, e.g. 42,43")
     attendance.set_defaults(with_config=True, func=cmd_attendance)
+    funnel = events.add_parser("funnel", help="invited → enrolled → attended per event")
+    funnel.add_argument("--json", action="store_true", help="print JSON")
+    funnel.set_defaults(with_config=True, func=cmd_funnel)

@@ -16,12 +16,18 @@ async def reply(
     markup: InlineKeyboardMarkup | None = None,
     *,
     intent: str | None = None,
+    subject: str | None = None,
 ) -> None:
-    """Send HTML text in as many messages as needed; the keyboard goes on the last one."""
+    """Send HTML text in as many messages as needed; the keyboard goes on the last one.
+
+    ``subject`` is what the reply is about (an article id, ``event:42``), kept in the message log.
+    """
     parts = split_message(text)
     for number, part in enumerate(parts, start=1):
         await context.bot.send_message(w.chat_id, part, reply_markup=markup if number == len(parts) else None)
-    await context.services.log.record(w.telegram_id, direction="out", language=w.lang, intent=intent)
+    await context.services.log.record(
+        w.telegram_id, direction="out", language=w.lang, intent=intent, article_id=subject
+    )
 
 
 async def typing(context: InterHubContext, chat_id: int) -> None:

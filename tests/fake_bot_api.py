@@ -121,6 +121,7 @@ class FakeBotApi:
         self._message_ids = itertools.count(1)
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._open_queries: set[str] = set()
+        self.blocked: set[int] = set()  # chats whose person blocked the bot: every send gets a 403
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
         self.port = 0
@@ -291,6 +292,8 @@ class FakeBotApi:
         call = Call(method, params, files)
         self.calls.append(call)
         try:
+            if method.startswith("send") and params.get("chat_id") in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
             for index, (name, code, parameters, text) in enumerate(self._failures):
                 if name == method:
                     del self._failures[index]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -205,6 +208,83 @@ async def test_200_people_for_20_seats_at_once_on_postgresql(postgres_url: str) 
         await second.db.dispose()
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.postgres
+async def test_200_people_for_20_seats_from_two_bot_processes_on_one_database(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Two OS processes enrol 100 people each at once. Arrival order is the order in which PostgreSQL
+    accepted the rows: each enrolment takes the event's lock before it inserts, so the id drawn from the
+    table's sequence at the insert is the order the lock was granted (and the commits happened)."""
+    services = Services.from_url(postgres_url)
+    try:
+        async with services.db.transaction() as session:
+            from sqlalchemy import text
+
+            await session.execute(text("truncate events, event_enrolments, jobs restart identity cascade"))
+        event = await services.events.add(draft(capacity=20))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "tests.events_enrol_worker", postgres_url, str(event.id)]
+        processes = [
+            subprocess.Popen([*command, str(first), "100", str(tmp_path)], cwd=ROOT, env=env)
+            for first in (0, 100)
+        ]
+        deadline = time.monotonic() + 60
+        while not all((tmp_path / f"ready-{first}").exists() for first in (0, 100)):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in processes)
+            await asyncio.sleep(0.02)
+        began = time.perf_counter()
+        (tmp_path / "go").touch()
+        for process in processes:
+            assert process.wait(timeout=120) == 0
+        elapsed = time.perf_counter() - began
+        told = [
+            json.loads(line)
+            for first in (0, 100)
+            for line in (tmp_path / f"out-{first}.jsonl").read_text().splitlines()
+        ]
+        async with services.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    text("select pseudonym, status from event_enrolments where event_id = :e order by id"),
+                    {"e": event.id},
+                )
+            ).all()
+        roster = {p.pseudonym: p for p in await services.events.roster(event.id)}
+        shown = await services.events.get(event.id)
+    finally:
+        await services.db.dispose()
+
+    arrival = [pseudonym for pseudonym, _ in rows]
+    statuses = [status for _, status in rows]
+    told_by = {entry["pseudonym"]: entry for entry in told}
+    assert len(told) == len(told_by) == len(arrival) == 200
+    assert shown is not None and (shown.confirmed, shown.waitlisted) == (20, 180)
+    assert statuses == ["confirmed"] * 20 + ["waitlisted"] * 180  # the first 20 accepted have the seats
+    assert [roster[p].position for p in arrival[20:]] == list(range(1, 181))  # then in arrival order
+    assert [told_by[p]["position"] for p in arrival[20:]] == list(range(1, 181))  # what each was told
+    assert [told_by[p]["status"] for p in arrival] == statuses
+    # Arrival order agrees with real time: a call that returned before another began arrived first.
+    rank = {p: n for n, p in enumerate(arrival)}
+    by_start = sorted(told, key=lambda entry: entry["began"])
+    ordered_pairs = 0
+    for later in by_start:
+        earlier = [e for e in by_start if e["returned"] < later["began"]]
+        assert all(rank[e["pseudonym"]] < rank[later["pseudonym"]] for e in earlier)
+        ordered_pairs += len(earlier)
+    assert ordered_pairs > 0  # the waves make some calls strictly ordered in real time
+    span = max(e["returned"] for e in told) - min(e["began"] for e in told)
+    seated = [int(p[2:], 16) for p in arrival[:20]]
+    print(
+        f"\n200 enrolments for 20 seats from two processes: 20 confirmed, 180 waiting (positions 1-180) "
+        f"in {elapsed:.2f} s (first call to last answer {span:.2f} s); seats won by process 1: "
+        f"{sum(n < 100 for n in seated)}, process 2: {sum(n >= 100 for n in seated)}; "
+        f"{ordered_pairs} pairs ordered in real time agree"
+    )
+
+
 async def test_many_at_once_on_either_database(services: Services) -> None:
     other = Services.from_url(services.db.url)
     try:
@@ -389,6 +469,11 @@ def test_the_cli_adds_lists_shows_marks_attendance_and_cancels(
     assert shown["starts_at"].startswith(f"{start.astimezone(ZoneInfo('UTC')):%Y-%m-%dT%H:%M}")
     assert main(["events", "list", "--json"]) == 0
     assert [e["id"] for e in json.loads(capsys.readouterr().out)] == [event_id]
+    assert main(["events", "funnel", "--json"]) == 0
+    funnel = json.loads(capsys.readouterr().out)
+    assert [(f["event_id"], f["invited"], f["enrolled"], f["attended"], f["evaluated"]) for f in funnel] == [
+        (event_id, 0, 1, 1, 0)
+    ]
     assert main(["events", "cancel", str(event_id)]) == 0
     assert "cancelled" in capsys.readouterr().out
     assert main(["events", "show", "999", "--json"]) == 2
@@ -402,3 +487,149 @@ async def test_seeding_adds_published_events_per_country_once(services: Services
     events = await services.events.find_all(statuses=("published",), upcoming=True)
     assert sorted({e.country for e in events}) == ["DE", "HR", "HU", "IT", "SI"]
     assert len(events) == 10
+    assert sorted({e.language for e in events}) == ["de", "hr", "hu", "it", "sl"]
+    milano = next(e for e in events if e.city == "Milano" and e.venue)
+    texts = {lang: await localise(milano, lang, services.translations) for lang in ("it", "en", "de", "ar")}
+    assert [texts[lang].title for lang in ("it", "en", "de")] == [
+        "Aprire la partita IVA",
+        "Opening a VAT number",
+        "Eine Umsatzsteuernummer beantragen",
+    ]
+    assert texts["ar"].title == "Aprire la partita IVA" and texts["ar"].note is not None
+
+
+async def test_an_edit_moves_the_reminders_tells_everyone_enrolled_and_fills_new_seats(
+    services: Services,
+) -> None:
+    event = await services.events.add(draft(capacity=1))
+    for n in (1, 2, 3):
+        await services.events.enrol(event.id, person(n))  # 1 confirmed, 2 and 3 waiting
+    later = event.starts_at + timedelta(days=1)
+
+    edited = await services.events.edit(
+        event.id, {"starts_at": later, "ends_at": later + timedelta(hours=3), "venue": "Corso Como 5"}
+    )
+    grown = await services.events.edit(event.id, {"capacity": 2, "title": "Partita IVA, step by step"})
+
+    assert (edited.moved, edited.told, edited.promoted) == (True, 3, 0)
+    assert (grown.moved, grown.told, grown.promoted) == (False, 0, 1)
+    shown = grown.event
+    assert (shown.title, shown.venue, shown.starts_at, shown.confirmed, shown.waitlisted) == (
+        "Partita IVA, step by step",
+        "Corso Como 5",
+        later,
+        2,
+        1,
+    )
+    pending = await _jobs(services, "events.reminder", "pending")
+    assert sorted((job.pseudonym, job.due_at) for job in pending) == sorted(
+        (p, later - before)
+        for p in (person(1), person(2))
+        for before in (timedelta(hours=24), timedelta(hours=1))
+    )
+    assert {job.pseudonym for job in await _jobs(services, "events.changed")} == {
+        person(1),
+        person(2),
+        person(3),
+    }
+    finish = await _jobs(services, "events.finish", "pending")
+    assert [job.due_at for job in finish] == [later + timedelta(hours=3)]
+
+    notifier = RecordingNotifier()
+    documents: list[str] = []
+
+    async def send_document(
+        pseudonym: str, filename: str, content: bytes, caption: str | None = None
+    ) -> Delivery:
+        documents.append(pseudonym)
+        assert icalendar.Calendar.from_ical(content).walk("VEVENT")[0]["LOCATION"] == "Corso Como 5, Milano"
+        return Delivery.SENT
+
+    notifier.send_document = send_document  # type: ignore[method-assign]
+    await Worker(services.jobs, EVENT_JOB_HANDLERS, JobContext(services, notifier), name="w").run_once()
+    changed = {p: text for p, text in notifier.sent if "has changed" in text}
+    assert sorted(changed) == [person(1), person(2), person(3)]
+    assert all(
+        "Corso Como 5, Milano" in text and f"{later.astimezone(ROME):%H:%M}" in text
+        for text in changed.values()
+    )
+    # A new .ics for people with a seat (person 2 also with their "a seat became free"), none for waiting.
+    assert sorted(documents) == [person(1), person(2), person(2)]
+    assert [p for p, text in notifier.sent if "A seat became free" in text] == [person(2)]
+
+
+async def test_an_edit_is_checked_like_a_new_event(services: Services) -> None:
+    await services.roles.grant(73, "coach", frozenset({"DE"}))
+    event = await services.events.add(draft(capacity=3))
+    for n in (1, 2):
+        await services.events.enrol(event.id, person(n))
+    past = utcnow() - timedelta(hours=1)
+
+    for changes in (
+        {"capacity": 1},  # two people already have a seat
+        {"starts_at": past, "ends_at": past + timedelta(hours=1)},
+        {"ends_at": event.starts_at - timedelta(minutes=1)},
+        {"title": "x"},
+        {"description": "d" * 2001},
+        {"online_url": "ftp://example.org", "venue": None},
+        {"enrol_deadline": event.starts_at + timedelta(minutes=1)},
+        {"sectors": ("cars",)},
+        {"country": "DE"},  # not editable
+    ):
+        with pytest.raises(EventError):
+            await services.events.edit(event.id, changes)
+    with pytest.raises(NotAllowed):
+        await services.events.edit(event.id, {"title": "A German coach's title"}, actor=73)
+    await services.events.cancel(event.id)
+    with pytest.raises(EventError):
+        await services.events.edit(event.id, {"title": "Too late now"})
+    unchanged = await services.events.get(event.id)
+    assert unchanged is not None and (unchanged.title, unchanged.capacity) == ("Opening a partita IVA", 3)
+    assert await _jobs(services, "events.changed") == []
+
+
+async def test_a_freed_seat_skips_people_who_blocked_the_bot_and_passes_on_if_nobody_can_be_told(
+    services: Services,
+) -> None:
+    blocked, silent, told = [(await services.users.set_language(n, "en")).pseudonym for n in (130, 131, 132)]
+    await services.users.set_reachable(130, False)
+    event = await services.events.add(draft(capacity=1))
+    for pseudonym in (person(1), blocked, silent, told):
+        await services.events.enrol(event.id, pseudonym)
+
+    promoted = await services.events.cancel_enrolment(event.id, person(1))
+    notifier = RecordingNotifier(unreachable=frozenset({silent}))  # blocked the bot after enrolling
+    worker = Worker(services.jobs, EVENT_JOB_HANDLERS, JobContext(services, notifier), name="w")
+    while await worker.run_once():
+        pass
+
+    assert promoted is not None and promoted.pseudonym == silent  # the blocked person is passed over
+    roster = {p.pseudonym: (p.status, p.position) for p in await services.events.roster(event.id)}
+    assert roster == {blocked: ("waitlisted", 1), told: ("confirmed", None)}
+    assert [(p, "A seat became free" in text) for p, text in notifier.sent] == [(told, True)]
+
+
+async def test_the_funnel_counts_who_sent_the_event_form(services: Services) -> None:
+    from actions.models import SurveyResponse
+
+    event = await services.events.add(draft(capacity=3))
+    people = [f"u_{n:016x}" for n in range(3)]
+    for pseudonym in people:
+        await services.events.enrol(event.id, pseudonym)
+    await services.events.set_attendance(event.id, people[:2])
+    async with services.db.transaction() as session:
+        for pseudonym, status in ((people[0], "submitted"), (people[1], "active")):
+            session.add(
+                SurveyResponse(
+                    pseudonym=pseudonym,
+                    survey="event",
+                    version=1,
+                    event_id=event.id,
+                    status=status,
+                    language="en",
+                )
+            )
+
+    [funnel] = await services.events.funnel()
+
+    assert (funnel.enrolled, funnel.attended, funnel.evaluated) == (3, 2, 1)

@@ -186,10 +186,176 @@ async def test_a_coach_can_cancel_the_conversation_and_manage_attendance(
     await services.events.enrol(event.id, guest.pseudonym, first_name="Amira")
     await coach.say("/coachevents")
     await coach.press_data(f"evc:list:{event.id}")
-    assert f"{guest.pseudonym} Amira: confirmed" in api.calls[-1].params["text"]
+    assert f"{guest.pseudonym} Amira: seat confirmed" in api.calls[-1].params["text"]
     await coach.press_data(f"evc:att:{event.id}")
     await coach.tap(f"⬜ Amira ({guest.pseudonym})")
     assert (await services.events.get(event.id)).attended == 1  # type: ignore[union-attr]
     await coach.press_data(f"evc:cancel:{event.id}")
     await coach.tap("❌ Yes, cancel it")
     assert (await services.events.get(event.id)).status == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_a_coach_edits_time_place_and_seats_with_a_preview_and_people_are_told(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(110, "coach", frozenset({"IT"}))
+    coach = await _onboarded(app, api, 110)
+    event = await services.events.add(draft(capacity=1))
+    seated, waiting = await services.users.touch(111), await services.users.touch(112)
+    await services.events.enrol(event.id, seated.pseudonym, first_name="Amira")
+    await services.events.enrol(event.id, waiting.pseudonym, first_name="Omar")
+    day = f"{event.local_start + timedelta(days=1):%Y-%m-%d}"
+
+    await coach.say("/coachevents")
+    card = joined(await coach.tap(f"{event.id}. Opening a partita IVA"))
+    menu = joined(await coach.tap("✏️ Edit"))
+    steps = [
+        ("Start", "The new start in the venue's time (Europe/Rome)"),
+        ("yesterday", "future date and time"),
+        (f"{day} 19:00", f"{day} 19:00–21:00 (Europe/Rome)"),
+        ("Place", "The new address, or the online link"),
+        ("ab", "Please send an address"),
+        ("https://meet.example.org/pricing", "Online: https://meet.example.org/pricing"),
+        ("Seats", "The new number of seats"),
+        ("many", "whole number"),
+        ("0", "no seat limit"),
+        ("Seats", "The new number of seats"),
+        ("3", "🪑 3 seats"),
+        ("Sectors", "separated by commas (Fashion, Design, Food, Other)"),
+        ("cars", "Please use these sectors"),
+        ("Food, fashion", "🏷 For: Food, Fashion"),
+    ]
+    for said, expected in steps:
+        answer = joined(await (coach.tap(said) if said in coach.buttons() else coach.say(said)))
+        assert expected in answer, (said, answer)
+    assert "2 people enrolled or waiting will be told" in answer
+    saved = joined(await coach.tap("💾 Save changes"))
+
+    assert "1 confirmed, 1 waiting" in card and "Editing event" in menu and "Preview" in menu
+    assert f"Event {event.id} saved" in saved and "The reminders moved" in saved
+    assert "1 people will be told" in saved and "1 people from the waiting list got a seat" in saved
+    shown = await services.events.get(event.id)
+    assert shown is not None
+    assert (f"{shown.local_start:%Y-%m-%d %H:%M}", shown.online_url, shown.venue, shown.capacity) == (
+        f"{day} 19:00",
+        "https://meet.example.org/pricing",
+        None,
+        3,
+    )
+    assert (shown.confirmed, shown.waitlisted, shown.sectors) == (2, 0, ("food", "fashion"))
+    told = [job for job in await services.jobs.list(limit=100) if job.kind == "events.changed"]
+    assert [job.pseudonym for job in told] == [seated.pseudonym]
+    reminders = [
+        j for j in await services.jobs.list(limit=100) if j.kind == "events.reminder" and j.state == "pending"
+    ]
+    assert {j.due_at for j in reminders} == {
+        shown.starts_at - timedelta(hours=24),
+        shown.starts_at - timedelta(hours=1),
+    }
+
+
+async def test_editing_is_for_the_event_s_coaches_and_stray_input_is_answered(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft())
+    await services.roles.grant(113, "coach", frozenset({"DE"}))
+    await services.roles.grant(114, "coach", frozenset({"IT"}))
+    plain, other, coach = [await _onboarded(app, api, n) for n in (115, 113, 114)]
+    other.alerts, coach.alerts = [], []
+
+    refused = joined(await plain.say(f"/editevent {event.id}"))
+    await other.press_data(f"eve:open:{event.id}")
+    usage = joined(await coach.say("/editevent twelve"))
+    await coach.press_data("eve:open:999999")
+    await coach.say(f"/editevent {event.id}")
+    stray = joined(await coach.say("just text"))
+    await coach.tap("Title")
+    again = joined(await coach.say("ab"))
+    stopped = joined(await coach.say("/cancel"))
+    after = joined(await coach.say("A new title"))
+
+    assert "only for the InterHub team" in refused
+    assert other.alerts == ["Sorry, this command is only for the InterHub team."]
+    assert "/editevent 12" in usage and [a for a in coach.alerts if a] == [EXPIRED]
+    assert "choose one of the buttons" in stray and "3 to 200 characters" in again
+    assert "nothing was changed" in stopped and "Editing event" not in after
+    unchanged = await services.events.get(event.id)
+    assert unchanged is not None and unchanged.title == "Opening a partita IVA"
+
+
+async def test_the_coach_s_conversation_speaks_the_coach_s_language(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(116, "coach", frozenset({"DE"}))
+    await services.users.set_language(116, "de")
+    coach = Dialog(app, api, user_id=116, language_code="de")
+
+    transcript = [
+        ("/newevent", "1/8 Der Titel (3 bis 200 Zeichen)"),
+        ("ab", "Bitte senden Sie ihn erneut"),
+        ("Preise kalkulieren", "2/8 Eine kurze Beschreibung"),
+        ("-", "3/8 In welchem Land?"),
+    ]
+    for said, expected in transcript:
+        assert expected in joined(await coach.say(said)), said
+    assert "nichts wurde gespeichert" in joined(await coach.say("/cancel"))
+    await coach.say("/coachevents")
+    assert "Keine anstehenden Veranstaltungen" in api.calls[-1].params["text"]
+
+
+async def test_the_funnel_counts_who_saw_enrolled_and_attended_within_the_partner_s_countries(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    event = await services.events.add(draft(capacity=None))
+    seen, enrolled = await _onboarded(app, api, 120), await _onboarded(app, api, 121)
+    await seen.press_data(f"ev:open:{event.id}")
+    await seen.press_data(f"ev:open:{event.id}")  # twice: still one person
+    await enrolled.say(f"/start event_{event.id}")
+    await enrolled.tap("✅ Enrol")
+    profile = await services.users.find(121)
+    assert profile is not None
+    await services.events.set_attendance(event.id, [profile.pseudonym])
+    await services.roles.grant(122, "partner", frozenset({"DE"}))
+    await services.roles.grant(123, "partner", frozenset({"IT"}))
+
+    rows = await services.events.funnel()
+
+    assert [(r.event_id, r.invited, r.enrolled, r.attended, r.evaluated) for r in rows] == [
+        (event.id, 2, 1, 1, 0)
+    ]
+    assert await services.events.funnel(actor=122) == []
+    assert [r.event_id for r in await services.events.funnel(actor=123)] == [event.id]
+
+
+async def test_a_coach_adds_a_translation_that_people_then_read_in_their_language(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await services.roles.grant(124, "coach", frozenset({"IT"}))
+    coach = await _onboarded(app, api, 124)
+    event = await services.events.add(draft(translations={"fr": {"title": "Ouvrir une partita IVA"}}))
+
+    await coach.say(f"/editevent {event.id}")
+    prompt = joined(await coach.tap("Translation"))
+    steps = [
+        ("xx: Nonsense", "Please write it as code: title | description"),
+        ("de: ab", "Please write it as code"),
+        (
+            "de: Eine Partita IVA eröffnen | Pauschalregime, INPS, erste Schritte.",
+            "🌐 Translations: Deutsch, Français",
+        ),
+    ]
+    for said, expected in steps:
+        assert expected in joined(await coach.say(said)), said
+    await coach.tap("Translation")
+    assert "🌐 Translations: Deutsch\n" in joined(await coach.say("fr:"))
+    assert f"Event {event.id} saved" in joined(await coach.tap("💾 Save changes"))
+
+    await services.users.set_language(125, "de")
+    reader = Dialog(app, api, user_id=125, language_code="de")
+    card = joined(await reader.press_data(f"ev:open:{event.id}"))
+    assert "Codes: it, de, sl, hr, hu, ar, zh, uk, tr, es, fr." in prompt
+    assert "📅 <b>Eine Partita IVA eröffnen</b>" in card and "Pauschalregime, INPS, erste Schritte." in card
+    saved = await services.events.get(event.id)
+    assert saved is not None and saved.translations == {
+        "de": {"title": "Eine Partita IVA eröffnen", "description": "Pauschalregime, INPS, erste Schritte."}
+    }

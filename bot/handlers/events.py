@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from actions.ask import AskResult
-from actions.event_jobs import CANT_COME, localise, place, when
-from actions.events import EventError, EventView, Place
+from actions.event_jobs import CALENDAR_CAPTION, CANT_COME, ics_filename, localise, place, when
+from actions.events import EventError, EventView, Place, card_subject
 from actions.ics import event_ics
 from bot.context import InterHubContext, Who, who
 from bot.features import Command, Feature, MenuEntry
@@ -101,7 +101,8 @@ async def show_card(context: InterHubContext, w: Who, event: EventView) -> None:
             ]
         )
     buttons.append([InlineKeyboardButton(w._("⬅️ Main menu"), callback_data="menu:home")])
-    await reply(context, w, "\n".join(lines), InlineKeyboardMarkup(buttons), intent="event_card")
+    markup = InlineKeyboardMarkup(buttons)
+    await reply(context, w, "\n".join(lines), markup, intent="event_card", subject=card_subject(event.id))
 
 
 async def _visible(context: InterHubContext, event_id: int) -> EventView | None:
@@ -128,13 +129,7 @@ async def on_button(update: Update, context: InterHubContext) -> None:
         await _enrol(update, context, w, event)
     elif action == "ics":
         await query.answer()
-        texts = await localise(event, w.lang, context.services.translations)
-        await context.bot.send_document(
-            w.chat_id,
-            event_ics(event, texts.title, texts.description),
-            filename=f"interhub-event-{event.id}.ics",
-            caption=w._("🗓 Open this file to add the event to your calendar."),
-        )
+        await _send_calendar(context, w, event)
     elif action == "share":
         await query.answer()
         link = f"https://t.me/{context.bot.username}?start=event_{event.id}"
@@ -145,6 +140,16 @@ async def on_button(update: Update, context: InterHubContext) -> None:
         await reply(context, w, text, intent="share_event")
     else:
         await _drop(update, context, w, event)
+
+
+async def _send_calendar(context: InterHubContext, w: Who, event: EventView) -> None:
+    texts = await localise(event, w.lang, context.services.translations)
+    await context.bot.send_document(
+        w.chat_id,
+        event_ics(event, texts.title, texts.description),
+        filename=ics_filename(event),
+        caption=w._(CALENDAR_CAPTION),
+    )
 
 
 async def _enrol(update: Update, context: InterHubContext, w: Who, event: EventView) -> None:
@@ -168,6 +173,8 @@ async def _enrol(update: Update, context: InterHubContext, w: Who, event: EventV
             "✅ You are enrolled in <b>{title}</b>. I will remind you a day before and an hour before."
         ).format(title=esc(texts.title))
     await reply(context, w, text, _after_enrol(w, event), intent="enrol_event")
+    if seat.status == "confirmed":
+        await _send_calendar(context, w, event)
 
 
 def _after_enrol(w: Who, event: EventView) -> InlineKeyboardMarkup:
