@@ -19,6 +19,7 @@ from knowledge.search import Scope
 from knowledge.semantic import body_lines
 from nlu.backend import FALLBACK_INTENT, NluBackend, Parse
 from nlu.language import decide
+from nlu.language_model import trained
 
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
 #: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
@@ -91,6 +92,11 @@ class Answerer:
         self.kb = kb
         self.nlu = nlu
         self.translations = translations
+
+    def warm_up(self) -> None:
+        """Load the encoders, the article vectors and the language model now, not on the first question."""
+        self.kb.warm_up()
+        trained()
 
     def language_of(self, text: str, preferred: str, country: str | None = None) -> str:
         """The message's language when clearly detected, else the person's chosen one."""

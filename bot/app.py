@@ -6,6 +6,7 @@ the features and assembles handlers, command lists, the menu, deep links and int
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -149,6 +150,8 @@ async def prepare(app: Any) -> None:
         await app.bot.set_my_commands(
             command_list(app, "en", staff=True), scope=BotCommandScopeChat(app.services.coach_chat_id)
         )
+    if app.services.answerer is not None:  # so the first person to ask does not wait for the models
+        await asyncio.to_thread(app.services.answerer.warm_up)
     pruned = await app.services.ledger.prune()
     if app.background is not None:
         await app.background.start()
