@@ -25,6 +25,7 @@ from telegram.request import BaseRequest
 from bot.context import InterHubApp, InterHubContext
 from bot.features import Feature, FeatureSet
 from bot.handlers import (
+    broadcasts,
     commands,
     content,
     errors,
@@ -68,6 +69,7 @@ def features(services: Services) -> list[Feature]:
         survey.FEATURE,
         settings.FEATURE,
         privacy.FEATURE,
+        broadcasts.FEATURE,
         questions.FEATURE,
         handover.feature(services.coach_chat_id),
         mentoring_coach.feature(services.coach_chat_id),

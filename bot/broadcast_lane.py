@@ -1,0 +1,64 @@
+"""The broadcast lane on Telegram: a Bot of its own (own connection pool, no PTB rate limiter).
+
+The conversation's Application keeps its own Bot and AIORateLimiter, so a 429 here pauses only the
+broadcasts (through ``actions.broadcast_delivery``), never the replies to people chatting.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from actions.users import UserService
+from core.notify import Button, Outcome, SendResult
+
+log = logging.getLogger(__name__)
+
+
+def lane_bot(token: str, base_url: str) -> Bot:
+    """A Bot for broadcasts only, with its own HTTP pool."""
+    return Bot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=4))
+
+
+class TelegramLane:
+    """Sends one broadcast message and says what became of it."""
+
+    def __init__(self, bot: Bot, users: UserService) -> None:
+        self.bot = bot
+        self.users = users
+
+    async def send_broadcast(
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+    ) -> SendResult:
+        """Send an HTML message with buttons to a pseudonym."""
+        chat = await self.users.telegram_id_of(pseudonym)
+        if chat is None:
+            return SendResult(Outcome.UNREACHABLE, error="unknown or unreachable")
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons or []]
+        )
+        try:
+            await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except RetryAfter as error:
+            with warnings.catch_warnings():  # PTB 22 warns that the int form will become a timedelta
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error="429")
+        except Forbidden:
+            return SendResult(Outcome.UNREACHABLE, error="403")
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                return SendResult(Outcome.UNREACHABLE, error="chat not found")
+            log.warning("a broadcast message was rejected: %s", error.message[:120])
+            return SendResult(Outcome.REJECTED, error=error.message[:60])
+        except TelegramError as error:  # 5xx and network problems
+            return SendResult(Outcome.TRANSIENT, error=type(error).__name__)
+        return SendResult(Outcome.SENT)
