@@ -45,13 +45,15 @@ class TelegramLane:
             [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons or []]
         )
         try:
-            await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except RetryAfter as error:
-            with warnings.catch_warnings():  # PTB 22 warns that the int form will become a timedelta
+            # PTB 22 warns, when it builds a RetryAfter, that ``retry_after`` will become a timedelta.
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
-                wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error="429")
+                try:
+                    await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+                except RetryAfter as error:
+                    wait = error.retry_after
+                    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                    return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error="429")
         except Forbidden:
             return SendResult(Outcome.UNREACHABLE, error="403")
         except BadRequest as error:

@@ -16,9 +16,7 @@ from core.i18n import N_
 STOPPED = N_(
     "🔕 Done: you will get no more invitations from the coaches. Send /start_invitations to get them again."
 )
-STARTED = N_(
-    "🔔 Done: you will get invitations from the coaches again. Send /stop_invitations to stop them."
-)
+STARTED = N_("🔔 Done: you will get invitations from the coaches again. Send /stop_invitations to stop them.")
 
 
 async def _set(context: InterHubContext, w: Who, wanted: bool) -> None:
