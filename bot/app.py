@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.broadcast_lane import BroadcastLoop
 from bot.context import InterHubApp, InterHubContext
 from bot.features import Feature, FeatureSet
 from bot.handlers import (
@@ -111,7 +112,8 @@ def build_application(
     app: InterHubApp = builder.build()
     app.features = FeatureSet(features(services))
     if run_worker:
-        app.background = BackgroundWorker(app.bot, services)
+        lane = BroadcastLoop(config, services) if config.telegram_bot_token and request is None else None
+        app.background = BackgroundWorker(app.bot, services, lane)
     _add_handlers(app)
     return app
 

@@ -6,6 +6,8 @@ broadcasts (through ``actions.broadcast_delivery``), never the replies to people
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import warnings
 from datetime import timedelta
@@ -16,8 +18,13 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from actions.broadcast_delivery import BroadcastSender
+from actions.broadcast_limiter import SharedLimiter
 from actions.users import UserService
+from actions.worker import worker_name
 from core.notify import Button, Outcome, SendResult
+from core.services import Services
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +71,44 @@ class TelegramLane:
         except TelegramError as error:  # 5xx and network problems
             return SendResult(Outcome.TRANSIENT, error=type(error).__name__)
         return SendResult(Outcome.SENT)
+
+
+class BroadcastLoop:
+    """The broadcast sender as a task of the bot's event loop (beside the jobs worker), on its own lane."""
+
+    def __init__(self, config: Settings, services: Services, *, poll: float = 1.0) -> None:
+        assert config.telegram_bot_token is not None
+        self.bot = lane_bot(config.telegram_bot_token, config.telegram_api_base_url)
+        self.sender = BroadcastSender(
+            services.db,
+            TelegramLane(self.bot, services.users),
+            SharedLimiter(services.db, config.broadcast_per_second),
+            name=worker_name(),
+            max_per_week=config.broadcast_max_per_week,
+        )
+        self.poll = poll
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the lane and start sending."""
+        await self.bot.initialize()
+        self._task = asyncio.create_task(self._run(), name="interhub-broadcasts")
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                claimed = await self.sender.run_once()
+            except Exception:  # a database hiccup: logged, retried at the next poll
+                log.exception("the broadcast sender could not run")
+                claimed = 0
+            if not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.poll)
+
+    async def stop(self) -> None:
+        """Finish the batch in hand (its rows are recorded or released), then close the lane."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+        await self.bot.shutdown()

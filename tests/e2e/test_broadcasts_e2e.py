@@ -14,13 +14,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
+from telegram import Update
 
 from actions.broadcast_delivery import BroadcastSender
 from actions.broadcast_limiter import SharedLimiter
 from actions.broadcasts import Segment
 from actions.models import BroadcastOutbox, User, utcnow
+from bot.app import build_application, prepare
 from bot.broadcast_lane import TelegramLane, lane_bot
 from core.services import Services
+from core.settings import Settings
 from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.test_broadcasts import person
@@ -225,3 +228,42 @@ async def test_kill_9_mid_send_then_restart_misses_nothing(database_url: str, fa
         assert (status.state, status.as_json()["sent"]) == ("done", len(chats))
     finally:
         await services.db.dispose()
+
+
+async def test_the_bot_sends_on_its_own_lane_and_keeps_replying_during_a_429_pause(
+    bot_settings: Settings, fake_api: FakeBotApi, services: Services
+) -> None:
+    clock = shifted(daytime_offset())
+    services.broadcasts.clock = clock  # type: ignore[assignment]
+    chats = list(range(701, 706))
+    for chat in chats:
+        await person(services, chat)
+    view, _ = await services.broadcasts.create("Hello", "en", Segment())
+    await services.broadcasts.confirm(view.id)
+    fake_api.fail_next("sendMessage", 429, retry_after=4)  # the first broadcast message
+
+    own = Services.from_url(bot_settings.database_url)
+    app = build_application(bot_settings, own, run_worker=True)
+    assert app.background is not None and app.background.broadcasts is not None
+    app.background.broadcasts.sender.clock = clock  # type: ignore[assignment]
+    app.background.broadcasts.poll = 0.1
+    try:
+        async with app:
+            await prepare(app)
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+            await app.start()
+            try:
+                await fake_api.wait_for(lambda api: any(c.status == 429 for c in api.calls))
+                await fake_api.step(800, "/help")  # someone chatting while the broadcasts wait
+                during_pause = await pending(services)
+                await fake_api.wait_for(lambda api: len(received(api)) == len(chats), timeout=30)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                await app.background.stop()  # post_stop runs only under run_polling
+    finally:
+        await own.db.dispose()
+
+    assert during_pause == len(chats)  # the reply went out while every broadcast message was held
+    assert received(fake_api) == Counter({chat: 1 for chat in chats})
