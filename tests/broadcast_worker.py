@@ -1,4 +1,4 @@
-"""A broadcast sender process for the tests: ``python -m tests.broadcast_worker URL API NAME LEASE OFFSET``.
+"""A broadcast sender process: ``python -m tests.broadcast_worker URL API NAME LEASE OFFSET [RATE]``.
 
 It sends through the real Telegram lane to the fake Bot API at API until no broadcast has anything left,
 on a clock shifted by OFFSET seconds (so quiet hours do not depend on when the tests run).
@@ -21,7 +21,7 @@ from core.services import Services
 from tests.fake_bot_api import TOKEN
 
 
-async def main(url: str, api: str, name: str, lease: float, offset: float) -> None:
+async def main(url: str, api: str, name: str, lease: float, offset: float, rate: float = 30) -> None:
     services = Services.from_url(url)
     bot = lane_bot(TOKEN, api)
     try:
@@ -29,7 +29,7 @@ async def main(url: str, api: str, name: str, lease: float, offset: float) -> No
             sender = BroadcastSender(
                 services.db,
                 TelegramLane(bot, services.users),
-                SharedLimiter(services.db, 30),
+                SharedLimiter(services.db, rate),
                 name=name,
                 lease=timedelta(seconds=lease),
                 batch=5,
@@ -49,4 +49,5 @@ async def main(url: str, api: str, name: str, lease: float, offset: float) -> No
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])))
+    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 30.0
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), rate))
