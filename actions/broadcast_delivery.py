@@ -40,6 +40,7 @@ QUIET_FROM, QUIET_UNTIL = time(21), time(8)
 DEFAULT_ZONE = "Europe/Berlin"  # the five countries share it; for people with no country stored
 MAX_ATTEMPTS = 5  # 5xx and network errors; then the row is failed
 WEEK = timedelta(days=7)
+PRUNE_EVERY = 100  # rounds between clean-ups of the per-chat pace rows
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -82,6 +83,7 @@ class BroadcastSender:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db, self.lane, self.limiter = db, lane, limiter
+        self._rounds = 0
         self.name, self.max_per_week, self.lease, self.batch, self.clock = (
             name,
             max_per_week,
@@ -93,6 +95,9 @@ class BroadcastSender:
     async def run_once(self) -> int:
         """Reconcile lost rows, claim a batch and deliver it; return how many rows were claimed."""
         await self.reconcile()
+        self._rounds += 1
+        if self._rounds % PRUNE_EVERY == 0:
+            await self.limiter.prune()
         rows = await self.claim()
         for index, row in enumerate(rows):
             if await self._deliver(row) == Outcome.RETRY_AFTER:
@@ -185,7 +190,9 @@ class BroadcastSender:
             )
         if user is None:
             return await self._finish(row, "skipped", "no longer takes invitations")
-        if user.unreachable_at is not None or user.blocked:
+        if user.blocked:
+            return await self._finish(row, "skipped", "blocked by staff")
+        if user.unreachable_at is not None:
             return await self._finish(row, "unreachable", "unreachable before sending")
         held = quiet_until(now, user.country)
         if held is not None:
