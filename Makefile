@@ -7,7 +7,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench locales extract db artefacts clean
+.PHONY: help run test lint bench bench-broadcast locales extract db artefacts clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -44,6 +44,9 @@ test: locales artefacts ## set everything up and run the whole test suite
 
 bench: locales artefacts ## latency of each answering stage, memory, time to ready
 	$(BIN)/python -m tests.bench.run
+
+bench-broadcast: locales ## 10,000 broadcast recipients, 2 senders, fake Bot API enforcing 30/s and 1/s per chat
+	$(BIN)/python -m tests.bench.broadcast
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check bot nlu knowledge actions core tests

@@ -30,6 +30,8 @@ JOB_STATES = ("pending", "running", "done", "failed", "cancelled")
 EVENT_STATES = ("draft", "published", "cancelled", "finished")
 ENROLMENT_STATES = ("confirmed", "waitlisted", "cancelled", "attended")
 MENTORING_STATES = ("requested", "approved", "declined", "active", "completed", "cancelled")
+BROADCAST_STATES = ("draft", "sending", "paused", "cancelled", "done")
+OUTBOX_STATES = ("queued", "sending", "sent", "failed", "unreachable", "skipped")
 
 #: Constraint and index names the same on SQLite and PostgreSQL, so migrations can name what they change.
 NAMING_CONVENTION = {
@@ -78,6 +80,7 @@ class User(Base):
     consent_declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)  # a staff ban: updates are ignored
     unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # blocked the bot
+    invitations: Mapped[bool | None] = mapped_column(Boolean)  # None: follow consent (on only with it)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -369,3 +372,51 @@ class SurveyInvitation(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
     survey: Mapped[str] = mapped_column(String(48), primary_key=True)
     invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Broadcast(Base):
+    """A coach's message to a segment, written in one language; with ``event_id`` an invitation."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {lang: text}
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a 429
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BroadcastOutbox(Base):
+    """One recipient of a broadcast; claimed by a sender for a lease, then sent exactly once."""
+
+    __tablename__ = "broadcast_outbox"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "pseudonym"),
+        Index("ix_broadcast_outbox_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(64))  # why skipped or failed
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RateLimit(Base):
+    """A shared pacing clock: the earliest moment (epoch seconds) the next send of ``key`` may start."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(48), primary_key=True)  # "bot" or "chat:<pseudonym>"
+    next_at: Mapped[float] = mapped_column(Float)

@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analytics.view": frozenset({"partner", "coach", "admin"}),
     "events.manage": frozenset({"coach", "admin"}),
     "mentoring.manage": frozenset({"coach", "admin"}),
+    "broadcasts.manage": frozenset({"coach", "admin"}),
     "surveys.export": frozenset({"admin"}),  # per-response rows; partners and coaches see aggregates only
 }
 

@@ -23,9 +23,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.broadcast_lane import BroadcastLoop
 from bot.context import InterHubApp, InterHubContext
 from bot.features import Feature, FeatureSet
 from bot.handlers import (
+    broadcasts,
     commands,
     content,
     errors,
@@ -69,6 +71,7 @@ def features(services: Services) -> list[Feature]:
         survey.FEATURE,
         settings.FEATURE,
         privacy.FEATURE,
+        broadcasts.FEATURE,
         questions.FEATURE,
         handover.feature(services.coach_chat_id),
         mentoring_coach.feature(services.coach_chat_id),
@@ -110,7 +113,8 @@ def build_application(
     app: InterHubApp = builder.build()
     app.features = FeatureSet(features(services))
     if run_worker:
-        app.background = BackgroundWorker(app.bot, services)
+        lane = BroadcastLoop(config, services) if config.telegram_bot_token and request is None else None
+        app.background = BackgroundWorker(app.bot, services, lane)
     _add_handlers(app)
     return app
 

@@ -14,6 +14,7 @@ from actions.seed import seed_demo
 from actions.surveys.definitions import DefinitionError
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
+from bot.broadcast_cli import add_broadcast_commands
 from bot.events_cli import add_events_commands
 from bot.mentors_cli import add_mentors_commands
 from bot.survey_cli import add_survey_commands
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ask_command(sub)
     add_admin_commands(sub)
     add_events_commands(sub)
+    add_broadcast_commands(sub)
     add_mentors_commands(sub)
     add_survey_commands(sub)
     add_compare_command(add_nlu_commands(sub))

@@ -10,6 +10,7 @@ from telegram.error import Forbidden, TelegramError
 
 from actions.job_handlers import job_handlers, schedule_recurring
 from actions.worker import JobContext, Worker
+from bot.broadcast_lane import BroadcastLoop
 from core.notify import Button, Delivery
 from core.services import Services
 
@@ -79,19 +80,24 @@ class TelegramNotifier:
 class BackgroundWorker:
     """The jobs worker as a task of the bot's own event loop (``WORKER=on``, the default)."""
 
-    def __init__(self, bot: Bot, services: Services) -> None:
+    def __init__(self, bot: Bot, services: Services, broadcasts: BroadcastLoop | None = None) -> None:
         context = JobContext(services=services, notifier=TelegramNotifier(bot, services))
         self.worker = Worker(services.jobs, job_handlers(), context)
         self.services = services
+        self.broadcasts = broadcasts  # the broadcast sender, on its own lane (not PTB's rate limiter)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Schedule the recurring jobs and start working."""
+        """Schedule the recurring jobs and start working (and sending broadcasts)."""
         await schedule_recurring(self.services)
         self._task = asyncio.create_task(self.worker.run(), name="interhub-worker")
+        if self.broadcasts is not None:
+            await self.broadcasts.start()
 
     async def stop(self) -> None:
         """Let the job in hand finish, then stop."""
         self.worker.stop()
+        if self.broadcasts is not None:
+            await self.broadcasts.stop()
         if self._task is not None:
             await self._task

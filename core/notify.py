@@ -43,3 +43,31 @@ class CoachNotifier(Protocol):
 
     async def send_to_coaches(self, text: str, buttons: list[list[Button]] | None = None) -> Delivery:
         """Post an HTML text to the coaches' chat; UNREACHABLE when there is none."""
+
+
+class Outcome(enum.Enum):
+    """What became of one broadcast message, in the detail the sender needs to pace and retry."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # 403, or an unknown chat: never try this person again
+    RETRY_AFTER = "retry_after"  # 429: the whole lane waits ``retry_after`` seconds
+    TRANSIENT = "transient"  # 5xx or network: try again later, a bounded number of times
+    REJECTED = "rejected"  # 400: the message itself is wrong; retrying cannot help
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """One send's outcome; ``retry_after`` in seconds for RETRY_AFTER."""
+
+    outcome: Outcome
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+class BroadcastLane(Protocol):
+    """The bot's lane for bulk sends: its own connection and pacing, never the conversation's."""
+
+    async def send_broadcast(
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+    ) -> SendResult:
+        """Send one HTML broadcast message to a person known by pseudonym."""

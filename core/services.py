@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from actions.analytics import MessageLogService
+from actions.broadcasts import BroadcastService
 from actions.events import EventService
 from actions.feedback import FeedbackService
 from actions.jobs import JobService
@@ -42,6 +43,7 @@ class Services:
     events: EventService
     mentoring: MentoringService
     surveys: SurveyService
+    broadcasts: BroadcastService
     answerer: Answerer | None = None
     default_language: str = "en"
     coach_chat_id: int | None = None
@@ -72,6 +74,7 @@ class Services:
             events=EventService(db, roles),
             mentoring=MentoringService(db, roles),
             surveys=SurveyService(db, shipped(), roles),
+            broadcasts=BroadcastService(db, roles),
             default_language=default_language,
             coach_chat_id=coach_chat_id,
         )

@@ -9,6 +9,7 @@ JSON shapes (dates in seconds, ``is_bot``, ``chat_instance``), validates what Te
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -122,6 +123,9 @@ class FakeBotApi:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._open_queries: set[str] = set()
         self.blocked: set[int] = set()  # chats whose person blocked the bot: every send gets a 403
+        self.limits: tuple[int, float] | None = None  # (per second for the bot, seconds per chat) → 429
+        self._bot_sends: collections.deque[float] = collections.deque()
+        self._chat_sends: dict[int, float] = {}
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
         self.port = 0
@@ -294,6 +298,8 @@ class FakeBotApi:
         try:
             if method.startswith("send") and params.get("chat_id") in self.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if method.startswith("send") and self.limits is not None:
+                self._enforce(params.get("chat_id", 0))
             for index, (name, code, parameters, text) in enumerate(self._failures):
                 if name == method:
                     del self._failures[index]
@@ -308,6 +314,17 @@ class FakeBotApi:
             return JSONResponse(body, status_code=error.code)
         self._new_call.set()
         return JSONResponse({"ok": True, "result": result})
+
+    def _enforce(self, chat_id: int) -> None:
+        """Telegram's flood limits: ``per_bot`` messages in any second, one per chat per interval."""
+        per_bot, per_chat = self.limits or (30, 1.0)
+        now = time.monotonic()
+        while self._bot_sends and self._bot_sends[0] <= now - 1.0:
+            self._bot_sends.popleft()
+        if len(self._bot_sends) >= per_bot or now - self._chat_sends.get(chat_id, -1e9) < per_chat:
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._bot_sends.append(now)
+        self._chat_sends[chat_id] = now
 
     async def _decode(self, request: Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         content_type = request.headers.get("content-type", "")
