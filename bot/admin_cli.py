@@ -7,29 +7,14 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from actions.migrate import upgrade
 from actions.models import JOB_STATES, STAFF_ROLES
 from actions.roles import parse_countries
-from core.services import Services, build_services
+from bot.cli_support import with_services
+from core.services import build_services
 from core.settings import Settings
-
-T = TypeVar("T")
-
-
-def _with_services(config: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    upgrade(config.database_url)
-
-    async def run() -> T:
-        services = build_services(config)
-        try:
-            return await work(services)
-        finally:
-            await services.aclose()
-
-    return asyncio.run(run())
 
 
 def cmd_users_grant(args: argparse.Namespace, config: Settings) -> int:
@@ -39,7 +24,7 @@ def cmd_users_grant(args: argparse.Namespace, config: Settings) -> int:
     except ValueError as problem:
         print(f"interhub: {problem}", file=sys.stderr)
         return 2
-    grant = _with_services(config, lambda s: s.roles.grant(args.telegram_id, args.role, countries))
+    grant = with_services(config, lambda s: s.roles.grant(args.telegram_id, args.role, countries))
     scope = ",".join(sorted(grant.countries)) or "all countries"
     print(f"{grant.telegram_id} is {grant.role} ({scope})")
     return 0
@@ -47,7 +32,7 @@ def cmd_users_grant(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_users_revoke(args: argparse.Namespace, config: Settings) -> int:
     """Take a staff role away."""
-    removed = _with_services(config, lambda s: s.roles.revoke(args.telegram_id, args.role))
+    removed = with_services(config, lambda s: s.roles.revoke(args.telegram_id, args.role))
     print(
         f"{args.telegram_id}: {args.role} removed" if removed else f"{args.telegram_id} was not {args.role}"
     )
@@ -56,7 +41,7 @@ def cmd_users_revoke(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_users_list(args: argparse.Namespace, config: Settings) -> int:
     """List the staff (people with a role), one per line or as JSON."""
-    grants = _with_services(config, lambda s: s.roles.list(args.role))
+    grants = with_services(config, lambda s: s.roles.list(args.role))
     people: dict[int, dict[str, Any]] = {}
     for grant in grants:
         person = people.setdefault(
@@ -76,7 +61,7 @@ def cmd_users_list(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_jobs_list(args: argparse.Namespace, config: Settings) -> int:
     """List jobs, newest due first."""
-    jobs = _with_services(config, lambda s: s.jobs.list(args.state))
+    jobs = with_services(config, lambda s: s.jobs.list(args.state))
     rows: list[dict[str, Any]] = [
         {
             "id": job.id,
@@ -106,7 +91,7 @@ def cmd_privacy_purge(args: argparse.Namespace, config: Settings) -> int:
     """Delete what has outlived the retention periods now; print the counts only."""
     from actions.retention import purge
 
-    counts = _with_services(config, lambda s: purge(s.db, dry_run=args.dry_run))
+    counts = with_services(config, lambda s: purge(s.db, dry_run=args.dry_run))
     verb = "would delete" if args.dry_run else "deleted"
     for name, count in counts.items():
         print(f"{verb} {count} {name.replace('_', ' ')}")

@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from actions.broadcast_delivery import BroadcastSender
 from actions.broadcast_limiter import SharedLimiter
 from actions.broadcasts import BroadcastError, parse_segment
-from actions.migrate import upgrade
 from actions.worker import worker_name
 from bot.broadcast_lane import TelegramLane, lane_bot
+from bot.cli_support import fail, with_services
 from core.i18n import SUPPORTED_LANGUAGES
-from core.services import Services, build_services
+from core.services import Services
 from core.settings import Settings
-
-T = TypeVar("T")
-
-
-def _run(config: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    upgrade(config.database_url)
-
-    async def run() -> T:
-        services = build_services(config)
-        try:
-            return await work(services)
-        finally:
-            await services.aclose()
-
-    return asyncio.run(run())
-
-
-def _fail(problem: object) -> int:
-    print(f"interhub: {problem}", file=sys.stderr)
-    return 2
 
 
 async def deliver(services: Services, config: Settings) -> None:
@@ -65,14 +43,14 @@ def cmd_create(args: argparse.Namespace, config: Settings) -> int:
         for item in args.translation or []:
             lang, _, path = item.partition("=")
             translations[lang] = Path(path).read_text(encoding="utf-8").strip()
-        broadcast, count = _run(
+        broadcast, count = with_services(
             config,
             lambda s: s.broadcasts.create(
                 text, args.language, segment, event_id=args.event, translations=translations
             ),
         )
     except (OSError, UnicodeDecodeError, BroadcastError) as problem:
-        return _fail(problem)
+        return fail(problem)
     if args.json:
         print(json.dumps({"id": broadcast.id, "recipients": count}))
     else:
@@ -85,7 +63,7 @@ def cmd_create(args: argparse.Namespace, config: Settings) -> int:
 def cmd_send(args: argparse.Namespace, config: Settings) -> int:
     """Confirm a draft (writes the outbox) and, unless --no-wait, send it from this process."""
     if not args.no_wait and config.telegram_bot_token is None:
-        return _fail("sending needs TELEGRAM_BOT_TOKEN (or use --no-wait and let a worker send)")
+        return fail("sending needs TELEGRAM_BOT_TOKEN (or use --no-wait and let a worker send)")
 
     async def send(services: Services) -> dict[str, Any]:
         view = await services.broadcasts.get(args.id)
@@ -101,9 +79,9 @@ def cmd_send(args: argparse.Namespace, config: Settings) -> int:
         return done.as_json()
 
     try:
-        status = _run(config, send)
+        status = with_services(config, send)
     except BroadcastError as problem:
-        return _fail(problem)
+        return fail(problem)
     print(json.dumps(status))
     return 0
 
@@ -111,17 +89,17 @@ def cmd_send(args: argparse.Namespace, config: Settings) -> int:
 def cmd_work(args: argparse.Namespace, config: Settings) -> int:
     """Send every due broadcast message (any broadcast), then stop when nothing is due."""
     if config.telegram_bot_token is None:
-        return _fail("sending needs TELEGRAM_BOT_TOKEN")
-    _run(config, lambda s: deliver(s, config))
+        return fail("sending needs TELEGRAM_BOT_TOKEN")
+    with_services(config, lambda s: deliver(s, config))
     return 0
 
 
 def _move(verb: str) -> Callable[[argparse.Namespace, Settings], int]:
     def command(args: argparse.Namespace, config: Settings) -> int:
         try:
-            _run(config, lambda s: getattr(s.broadcasts, verb)(args.id))
+            with_services(config, lambda s: getattr(s.broadcasts, verb)(args.id))
         except BroadcastError as problem:
-            return _fail(problem)
+            return fail(problem)
         print(f"broadcast {args.id}: {verb} done")
         return 0
 
@@ -131,9 +109,9 @@ def _move(verb: str) -> Callable[[argparse.Namespace, Settings], int]:
 
 def cmd_status(args: argparse.Namespace, config: Settings) -> int:
     """A broadcast's state and outbox counts."""
-    view = _run(config, lambda s: s.broadcasts.get(args.id))
+    view = with_services(config, lambda s: s.broadcasts.get(args.id))
     if view is None:
-        return _fail(f"no broadcast {args.id}")
+        return fail(f"no broadcast {args.id}")
     status = view.as_json()
     if args.json:
         print(json.dumps(status))

@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from actions.events import EventError, EventView, parse_yaml
-from actions.migrate import upgrade
-from core.services import Services, build_services
+from bot.cli_support import fail, with_services
+from core.services import Services
 from core.settings import Settings
-
-T = TypeVar("T")
-
-
-def _run(config: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    upgrade(config.database_url)
-
-    async def run() -> T:
-        services = build_services(config)
-        try:
-            return await work(services)
-        finally:
-            await services.aclose()
-
-    return asyncio.run(run())
-
-
-def _fail(problem: object) -> int:
-    print(f"interhub: {problem}", file=sys.stderr)
-    return 2
 
 
 def cmd_add(args: argparse.Namespace, config: Settings) -> int:
@@ -41,8 +19,8 @@ def cmd_add(args: argparse.Namespace, config: Settings) -> int:
     try:
         draft = parse_yaml(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, EventError) as problem:
-        return _fail(problem)
-    event = _run(config, lambda s: s.events.add(draft))
+        return fail(problem)
+    event = with_services(config, lambda s: s.events.add(draft))
     print(event.id)
     return 0
 
@@ -57,7 +35,7 @@ def _line(event: EventView) -> str:
 
 def cmd_list(args: argparse.Namespace, config: Settings) -> int:
     """Every event, by start."""
-    events = _run(config, lambda s: s.events.find_all())
+    events = with_services(config, lambda s: s.events.find_all())
     if args.json:
         print(json.dumps([event.as_json() for event in events], ensure_ascii=False, indent=2))
     else:
@@ -67,9 +45,9 @@ def cmd_list(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_show(args: argparse.Namespace, config: Settings) -> int:
     """One event with its counts."""
-    event = _run(config, lambda s: s.events.get(args.id))
+    event = with_services(config, lambda s: s.events.get(args.id))
     if event is None:
-        return _fail(f"no event {args.id}")
+        return fail(f"no event {args.id}")
     print(json.dumps(event.as_json(), ensure_ascii=False, indent=2) if args.json else _line(event))
     return 0
 
@@ -77,9 +55,9 @@ def cmd_show(args: argparse.Namespace, config: Settings) -> int:
 def cmd_cancel(args: argparse.Namespace, config: Settings) -> int:
     """Cancel an event; everyone enrolled or waiting is told."""
     try:
-        event = _run(config, lambda s: s.events.cancel(args.id))
+        event = with_services(config, lambda s: s.events.cancel(args.id))
     except EventError as problem:
-        return _fail(problem)
+        return fail(problem)
     print(f"event {event.id} cancelled; {event.confirmed + event.waitlisted} people will be told")
     return 0
 
@@ -89,7 +67,7 @@ def cmd_attendance(args: argparse.Namespace, config: Settings) -> int:
     try:
         ids = [int(part) for part in args.present.split(",") if part.strip()]
     except ValueError:
-        return _fail("--present takes Telegram ids separated by commas")
+        return fail("--present takes Telegram ids separated by commas")
 
     async def mark(services: Services) -> tuple[int, list[int]]:
         known = await services.events.pseudonyms_of(ids)
@@ -97,9 +75,9 @@ def cmd_attendance(args: argparse.Namespace, config: Settings) -> int:
         return changed, [telegram_id for telegram_id in ids if telegram_id not in known]
 
     try:
-        changed, unknown = _run(config, mark)
+        changed, unknown = with_services(config, mark)
     except EventError as problem:
-        return _fail(problem)
+        return fail(problem)
     print(f"event {args.id}: {changed} marked present")
     if unknown:
         print(f"unknown people: {', '.join(map(str, unknown))}", file=sys.stderr)
@@ -108,7 +86,7 @@ def cmd_attendance(args: argparse.Namespace, config: Settings) -> int:
 
 def cmd_funnel(args: argparse.Namespace, config: Settings) -> int:
     """Invited → enrolled → attended per event (distinct pseudonyms)."""
-    rows = _run(config, lambda s: s.events.funnel())
+    rows = with_services(config, lambda s: s.events.funnel())
     if args.json:
         print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
         return 0

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from actions.mentoring import MentoringError, MentorView, parse_mentors_yaml
-from actions.migrate import upgrade
-from core.services import Services, build_services
+from bot.cli_support import fail, with_services
+from core.services import Services
 from core.settings import Settings
-
-T = TypeVar("T")
-
-
-def _run(config: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    upgrade(config.database_url)
-
-    async def run() -> T:
-        services = build_services(config)
-        try:
-            return await work(services)
-        finally:
-            await services.aclose()
-
-    return asyncio.run(run())
-
-
-def _fail(problem: object) -> int:
-    print(f"interhub: {problem}", file=sys.stderr)
-    return 2
 
 
 def cmd_add(args: argparse.Namespace, config: Settings) -> int:
@@ -41,15 +18,15 @@ def cmd_add(args: argparse.Namespace, config: Settings) -> int:
     try:
         drafts = parse_mentors_yaml(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, MentoringError) as problem:
-        return _fail(problem)
+        return fail(problem)
 
     async def add(services: Services) -> list[MentorView]:
         return [await services.mentoring.add_mentor(draft) for draft in drafts]
 
     try:
-        added = _run(config, add)
+        added = with_services(config, add)
     except MentoringError as problem:
-        return _fail(problem)
+        return fail(problem)
     print("\n".join(str(mentor.id) for mentor in added))
     return 0
 
@@ -64,7 +41,7 @@ def _line(mentor: MentorView) -> str:
 
 def cmd_list(args: argparse.Namespace, config: Settings) -> int:
     """Every mentor with their current mentees."""
-    mentors = _run(config, lambda s: s.mentoring.mentors())
+    mentors = with_services(config, lambda s: s.mentoring.mentors())
     if args.json:
         print(json.dumps([mentor.as_json() for mentor in mentors], ensure_ascii=False, indent=2))
     else:
@@ -75,9 +52,9 @@ def cmd_list(args: argparse.Namespace, config: Settings) -> int:
 def cmd_pause(args: argparse.Namespace, config: Settings) -> int:
     """Pause (no new mentees) or resume a mentor."""
     try:
-        mentor = _run(config, lambda s: s.mentoring.set_active(args.id, args.resume))
+        mentor = with_services(config, lambda s: s.mentoring.set_active(args.id, args.resume))
     except MentoringError as problem:
-        return _fail(problem)
+        return fail(problem)
     print(_line(mentor))
     return 0
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import json
@@ -14,32 +13,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from actions.migrate import upgrade
 from actions.surveys.definitions import DefinitionError, load_definitions, shipped
 from actions.surveys.report import ResponseRecord, export_columns
 from actions.surveys.responses import SurveyService
-from core.services import build_services
+from bot.cli_support import fail, with_services
 from core.settings import Settings
 
 T = TypeVar("T")
 
 
-def _fail(problem: object) -> int:
-    print(f"interhub: {problem}", file=sys.stderr)
-    return 2
-
-
 def _with_surveys(config: Settings, work: Callable[[SurveyService], Awaitable[T]]) -> T:
-    upgrade(config.database_url)
-
-    async def run() -> T:
-        services = build_services(config)
-        try:
-            return await work(services.surveys)
-        finally:
-            await services.aclose()
-
-    return asyncio.run(run())
+    return with_services(config, lambda services: work(services.surveys))
 
 
 def _records(config: Settings, name: str, version: int) -> list[ResponseRecord]:
@@ -51,7 +35,7 @@ def cmd_check(args: argparse.Namespace, config: Settings) -> int:
     try:
         definitions = load_definitions()
     except DefinitionError as problem:
-        return _fail(problem)
+        return fail(problem)
     for d in definitions.all():
         print(f"ok  {d.name} v{d.version}: {len(d.questions)} questions, 12 languages")
     return 0
@@ -92,7 +76,7 @@ def cmd_export(args: argparse.Namespace, config: Settings) -> int:
     """One row per response, a column per question."""
     definition = _definition(args)
     if definition is None:
-        return _fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
+        return fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
     rows = _with_surveys(config, lambda surveys: surveys.export(definition.name, definition.version))
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -109,7 +93,7 @@ def cmd_report(args: argparse.Namespace, config: Settings) -> int:
     """Started, completed, per-question figures, NPS and CUQ."""
     definition = _definition(args)
     if definition is None:
-        return _fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
+        return fail(f"no questionnaire {args.name!r}; see `interhub survey list`")
     report = _with_surveys(config, lambda surveys: surveys.report(definition.name, definition.version))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
