@@ -119,9 +119,6 @@ async def test_recipients_are_people_who_take_invitations_in_the_segment(service
     await services.users.set_reachable(5, False)  # blocked the bot
     await person(services, 6, consent=False)
     await services.broadcasts.set_invitations(6, True)  # declined profiling, but wants invitations
-    limiter = SharedLimiter(services.db, 30)
-    assert await limiter.take_chat("u_x") is True
-    assert await limiter.take_chat("u_x") is False  # one message per second per chat
     services.broadcasts.clock = clock
 
     _, everyone = await services.broadcasts.create("Hi", "en", Segment())
@@ -363,18 +360,3 @@ async def test_forget_erases_broadcast_rows(services: Services) -> None:
 
 def _pseudonyms(rows: Iterable[BroadcastOutbox]) -> set[str]:
     return {row.pseudonym for row in rows}
-
-
-async def test_the_limiter_spaces_slots_for_every_sender_sharing_the_database(services: Services) -> None:
-    def wall() -> float:
-        return 1000.0
-
-    first = SharedLimiter(services.db, 30, wall=wall)
-    second = SharedLimiter(services.db, 30, wall=wall)  # another process, same database
-    slots = [await first.reserve(), await second.reserve(), await first.reserve()]
-    assert slots == pytest.approx([1000.0, 1000.0 + 1 / 30, 1000.0 + 2 / 30])
-    await second.hold(5)  # a 429 with retry_after=5
-    assert await first.reserve() == pytest.approx(1005.0)
-    assert await first.take_chat("u_a") is True
-    assert await second.take_chat("u_a") is False
-    assert await second.take_chat("u_b") is True
