@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from actions.models import RateLimit
 from core.db import Database
@@ -59,7 +59,7 @@ class SharedLimiter:
         self._insert: Any = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         self._ring_ready = False
 
-    async def take_chat(self, session: AsyncSession, pseudonym: str) -> bool:
+    async def take_chat(self, conn: AsyncConnection, pseudonym: str) -> bool:
         """Take the chat's permit if its last message arrived at least a second ago; return whether taken."""
         now = self.wall()
         table = RateLimit.__table__.c
@@ -71,55 +71,62 @@ class SharedLimiter:
             )
             .returning(RateLimit.key)
         )
-        return (await session.execute(statement)).first() is not None
+        return (await conn.execute(statement)).first() is not None
 
-    async def take(self, session: AsyncSession) -> Permit | None:
-        """Take the bot's permit that frees first; None if every one is taken (try again shortly)."""
-        if not self._ring_ready:
-            await session.execute(
+    async def ensure(self) -> None:
+        """Create the ring's rows if missing, in a commit of its own (call before ``take``)."""
+        if self._ring_ready:
+            return
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
                 self._insert(RateLimit)
                 .values([{"key": key, "next_at": 0.0} for key in self.keys])
                 .on_conflict_do_nothing(index_elements=["key"])
             )
-            self._ring_ready = True
-        pause = await session.scalar(select(RateLimit.next_at).where(RateLimit.key == PAUSE_KEY)) or 0.0
+        self._ring_ready = True
+
+    async def take(self, conn: AsyncConnection) -> Permit | None:
+        """Take the bot's permit that frees first; None if every one is taken (try again shortly)."""
+        table = RateLimit.__table__
+        paused = table.alias("paused")
+        pause = select(paused.c.next_at).where(paused.c.key == PAUSE_KEY).scalar_subquery()
         for _ in range(TRIES):
             now = self.wall()
             free = (
-                select(RateLimit.key, RateLimit.next_at)
-                .where(RateLimit.key.in_(self.keys), RateLimit.next_at < now + HOLD / 2)  # not taken
-                .order_by(RateLimit.next_at, RateLimit.key)
+                select(table.c.key, table.c.next_at, pause)
+                .where(table.c.key.in_(self.keys), table.c.next_at < now + HOLD / 2)  # not taken
+                .order_by(table.c.next_at, table.c.key)
                 .limit(1)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=table)
             )
-            found = (await session.execute(free)).first()
+            found = (await conn.execute(free)).first()
             if found is None:
                 return None
-            key, next_at = found
-            permit = Permit(key, max(next_at, pause, now), max(next_at, pause, now) + HOLD)
-            taken = await session.execute(
+            key, next_at, paused_until = found
+            start = max(next_at, paused_until or 0.0, now)
+            permit = Permit(key, start, start + HOLD)
+            taken = await conn.execute(
                 update(RateLimit)
                 .where(RateLimit.key == key, RateLimit.next_at == next_at)  # nobody took it meanwhile
                 .values(next_at=permit.held)
             )
-            if taken.rowcount:  # type: ignore[attr-defined]
+            if taken.rowcount:
                 return permit
         return None
 
     async def give_back(
-        self, session: AsyncSession, permit: Permit, pseudonym: str, answered: float | None
+        self, conn: AsyncConnection, permit: Permit, pseudonym: str, answered: float | None
     ) -> None:
         """Free the bot's permit a window after the answer and the chat's a second after it; free both
         at once if the message never went out (``answered`` None)."""
         bot_free = permit.start if answered is None else answered + self.window + MARGIN
         chat_free = self.wall() if answered is None else answered + CHAT_INTERVAL + MARGIN
-        await session.execute(
+        table = RateLimit.__table__.c
+        mine = and_(table.key == permit.key, table.next_at == permit.held)  # still ours
+        await conn.execute(
             update(RateLimit)
-            .where(RateLimit.key == permit.key, RateLimit.next_at == permit.held)
-            .values(next_at=bot_free)
-        )
-        await session.execute(
-            update(RateLimit).where(RateLimit.key == _chat(pseudonym)).values(next_at=chat_free)
+            .where(or_(mine, table.key == _chat(pseudonym)))
+            .values(next_at=case((table.key == permit.key, bot_free), else_=chat_free))
         )
 
     async def hold(self, seconds: float) -> None:
@@ -133,13 +140,13 @@ class SharedLimiter:
                 index_elements=["key"], set_={"next_at": until}, where=table.next_at < until
             )
         )
-        async with self.db.transaction() as session:
-            await session.execute(statement)
+        async with self.db.engine.begin() as conn:
+            await conn.execute(statement)
 
     async def prune(self) -> None:
         """Forget chats whose permit came back a minute ago (the rows name a pseudonym)."""
-        async with self.db.transaction() as session:
-            await session.execute(
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
                 delete(RateLimit).where(RateLimit.key.like("chat:%"), RateLimit.next_at < self.wall() - 60)
             )
 

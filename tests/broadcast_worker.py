@@ -32,7 +32,7 @@ async def main(url: str, api: str, name: str, lease: float, offset: float, rate:
                 SharedLimiter(services.db, rate),
                 name=name,
                 lease=timedelta(seconds=lease),
-                batch=10,
+                batch=20,
                 clock=lambda: utcnow() + timedelta(seconds=offset),
             )
             while True:

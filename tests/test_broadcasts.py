@@ -43,8 +43,11 @@ class Lane:
     script: dict[str, list[SendResult]] = field(default_factory=dict)
     calls: int = 0
 
+    async def prepare(self, pseudonyms: list[str]) -> None:
+        pass  # nothing to look up: the script is by pseudonym
+
     async def send_broadcast(
-        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None, *, not_before: float = 0.0
     ) -> SendResult:
         self.calls += 1
         planned = self.script.get(pseudonym)
@@ -253,7 +256,8 @@ async def test_429_pauses_the_broadcast_then_resumes_without_duplicates(services
     assert await worker.run_once() == 3
     status = await services.broadcasts.get(bid)
     assert status is not None and status.paused_until is not None
-    assert lane.received() == []  # the batch stopped at the 429
+    # The batch stopped at the 429; only the message the second pipeline had in hand may have gone out.
+    assert len(lane.received()) <= worker.parallel - 1
     assert await worker.run_once() == 0  # paused: nothing to claim
 
     clock.now += timedelta(seconds=2)

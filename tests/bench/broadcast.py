@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -151,6 +152,16 @@ def most_in_a_second(moments: list[float]) -> int:
     return most
 
 
+def cpu_ms(messages: int) -> dict[str, float]:
+    """CPU used so far per message: the senders and the bot (children), and this process (the fake API)."""
+    children, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    per = 1000 / max(messages, 1)
+    return {
+        "children": round((children.ru_utime + children.ru_stime) * per, 1),
+        "fake_api_and_bench": round((me.ru_utime + me.ru_stime) * per, 1),
+    }
+
+
 def spawn(module: str, *args: object, stdout: int | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", module, *map(str, args)]
@@ -198,7 +209,15 @@ async def run(options: Options) -> dict[str, Any]:
 
         def sender(name: str) -> subprocess.Popen[bytes]:
             worker = (options.url, api.base_url, name, options.lease, offset, options.rate)
-            return spawn("tests.broadcast_worker", *worker)
+            return (
+                spawn("tests.broadcast_worker", *worker)
+                if not os.environ.get("PROF")
+                else subprocess.Popen(
+                    [sys.executable, "/tmp/bpace_prof.py", *map(str, worker)],
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
+            )
 
         began = time.monotonic()
         processes = [sender(f"bench{i}") for i in range(options.senders)]
@@ -260,6 +279,7 @@ async def run(options: Options) -> dict[str, Any]:
             "state": status.state,
             "exit_codes": [p.returncode for p in processes],
             "load_average": [round(x, 2) for x in os.getloadavg()],
+            "cpu_ms_per_message": cpu_ms(len(broadcast_arrivals)),
         }
         if options.kill:
             result.update(kill, reconciled_rows=int(reconciled or 0))
