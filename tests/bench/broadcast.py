@@ -209,15 +209,7 @@ async def run(options: Options) -> dict[str, Any]:
 
         def sender(name: str) -> subprocess.Popen[bytes]:
             worker = (options.url, api.base_url, name, options.lease, offset, options.rate)
-            return (
-                spawn("tests.broadcast_worker", *worker)
-                if not os.environ.get("PROF")
-                else subprocess.Popen(
-                    [sys.executable, "/tmp/bpace_prof.py", *map(str, worker)],
-                    cwd=ROOT,
-                    env={**os.environ, "PYTHONPATH": str(ROOT)},
-                )
-            )
+            return spawn("tests.broadcast_worker", *worker)
 
         began = time.monotonic()
         processes = [sender(f"bench{i}") for i in range(options.senders)]
