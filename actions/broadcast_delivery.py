@@ -143,8 +143,8 @@ class BroadcastSender:
                     return
                 if queue:
                     ahead = asyncio.create_task(self._prepare(queue.pop(), batch))
-                if ready is not None and await self._send(ready) == Outcome.RETRY_AFTER:
-                    stop.set()
+                if ready is not None:
+                    await self._send(ready, stop)
         finally:
             if ahead is not None:  # an error: the row it marked (if any) comes back after the lease
                 ahead.cancel()
@@ -262,14 +262,17 @@ class BroadcastSender:
         batch.recent[row.pseudonym] += 1
         return _Ready(row, permit, text, buttons)
 
-    async def _send(self, ready: _Ready) -> Outcome:
-        """Send when the permit starts, record the result and give the permits back."""
+    async def _send(self, ready: _Ready, stop: asyncio.Event) -> None:
+        """Send when the permit starts, record the result and give the permits back; a 429 stops the
+        batch's other pipelines at once (before it is recorded)."""
         row, permit = ready.row, ready.permit
         result = await self.lane.send_broadcast(
             row.pseudonym, ready.text, ready.buttons, not_before=permit.start
         )
-        await self._record(row, result, permit, self.limiter.wall())
-        return result.outcome
+        answered = self.limiter.wall()
+        if result.outcome == Outcome.RETRY_AFTER:
+            stop.set()
+        await self._record(row, result, permit, answered)
 
     async def _undo(self, ready: _Ready | None) -> None:
         """Put back a row marked in flight but not sent (a 429 came first), and its permits."""
