@@ -1,18 +1,19 @@
 """Sending broadcasts: any number of senders share the outbox; each row is sent once.
 
 A sender claims a batch of queued rows for a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the writer
-lock on SQLite), then for each row checks the person (still taking invitations, reachable), quiet hours
-(21:00-08:00 in their country: held until 08:00) and the weekly cap; in one commit it takes the chat's and
-a bot permit (``actions.broadcast_limiter``) and marks the row ``sending``; it waits for the permit, sends,
-and in one more commit records the result and gives the permits back.
+lock on SQLite) and reads once for the batch the people (still taking invitations, reachable), the weekly cap
+and their country's quiet hours (21:00-08:00: held until 08:00). Two pipelines then send the batch; each
+sends one message at a time and prepares the next while the current one goes out. Preparing is one commit:
+take the chat's and a bot permit (``actions.broadcast_limiter``) and mark the row ``sending``; the lane waits
+for the permit's moment and sends; one more commit records the result and gives the permits back.
 
 Crash window: a sender killed after marking a row ``sending`` leaves it so, with a lease that runs out;
 ``reconcile`` then puts it back in the queue and it is sent again. If the kill came while it waited for its
 permit or before the request reached Telegram, that is the first delivery; only if Telegram had received the
-request and the result was not yet committed (the few milliseconds of the answer and one commit) does the
-person get it twice. A sender sends one message at a time, so at most one message per killed sender can
-duplicate; rows claimed but not started are still ``queued`` and are sent after the lease with no
-duplicate; nothing is missed.
+request and the result was not yet committed (the answer and one commit: milliseconds) does the person get
+it twice. Each pipeline has one request out at a time, so a killed sender can duplicate at most two
+messages; rows claimed but not started are still ``queued`` and are sent after the lease with no duplicate;
+nothing is missed.
 """
 
 from __future__ import annotations
