@@ -45,7 +45,7 @@ test: locales artefacts ## set everything up and run the whole test suite
 bench: locales artefacts ## latency of each answering stage, memory, time to ready
 	$(BIN)/python -m tests.bench.run
 
-bench-broadcast: locales ## 10,000 broadcast recipients, 2 senders, fake Bot API enforcing 30/s and 1/s per chat
+bench-broadcast: locales ## 10,000 broadcast recipients, 2 senders, fake Bot API enforcing 30/s and 1/s per chat; then SIGKILL at half
 	$(BIN)/python -m tests.bench.broadcast
 
 lint: $(STAMP) ## ruff and mypy

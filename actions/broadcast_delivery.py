@@ -1,29 +1,36 @@
 """Sending broadcasts: any number of senders share the outbox; each row is sent once.
 
-A sender claims a batch of queued rows for a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; one atomic
-UPDATE on SQLite), then for each row checks the person (still taking invitations, reachable), quiet hours
-(21:00-08:00 in their country: held until 08:00), the weekly cap, the chat's and the bot's pace, marks the
-row ``sending`` (committed) right before the request and records the result right after it.
+A sender claims a batch of queued rows for a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the writer
+lock on SQLite) and reads once for the batch the people (still taking invitations, reachable), the weekly cap
+and their country's quiet hours (21:00-08:00: held until 08:00). Two pipelines then send the batch; each
+sends one message at a time and prepares the next while the current one goes out. Preparing is one commit:
+take the chat's and a bot permit (``actions.broadcast_limiter``) and mark the row ``sending``; the lane waits
+for the permit's moment and sends; one more commit records the result and gives the permits back.
 
-Crash window: a sender killed between the request and recording its result leaves the row ``sending``
-with a lease that runs out; ``reconcile`` puts it back in the queue and it is sent again. So at most the
-rows whose request was in flight at the crash (one per sender, since a sender sends one at a time) may
-arrive twice; rows claimed but not yet started are still ``queued`` and are re-sent without any
-duplicate; nothing is missed.
+Crash window: a sender killed after marking a row ``sending`` leaves it so, with a lease that runs out;
+``reconcile`` then puts it back in the queue and it is sent again. If the kill came while it waited for its
+permit or before the request reached Telegram, that is the first delivery; only if Telegram had received the
+request and the result was not yet committed (the answer and one commit: milliseconds) does the person get
+it twice. Each pipeline has one request out at a time, so a killed sender can duplicate at most two
+messages; rows claimed but not started are still ``queued`` and are sent after the lease with no duplicate;
+nothing is missed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
-from actions.broadcast_limiter import SharedLimiter
+from actions.broadcast_limiter import Permit, SharedLimiter
 from actions.broadcasts import PENDING, BroadcastView, takes_invitations, view_of
 from actions.events import COUNTRY_ZONES
 from actions.models import Broadcast, BroadcastOutbox, User, aware, utcnow
@@ -58,6 +65,19 @@ def quiet_until(now: datetime, country: str | None) -> datetime | None:
     return datetime.combine(day, QUIET_UNTIL, zone).astimezone(now.tzinfo)
 
 
+def refused(user: User | None, recent: int, cap: int) -> tuple[str, str] | None:
+    """Why a row is not to be sent at all (its final state and reason), or None."""
+    if user is None:
+        return "skipped", "no longer takes invitations"
+    if user.blocked:
+        return "skipped", "blocked by staff"
+    if user.unreachable_at is not None:
+        return "unreachable", "unreachable before sending"
+    if recent >= cap:
+        return "skipped", "weekly cap"
+    return None
+
+
 def compose(broadcast: BroadcastView, lang: str | None) -> tuple[str, list[list[Button]]]:
     """The message one reader gets: the text in their language, Enrol for an event, Stop invitations."""
     _ = translator(lang or broadcast.language)
@@ -80,9 +100,10 @@ class BroadcastSender:
         max_per_week: int = 2,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 10,
+        parallel: int = 2,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.db, self.lane, self.limiter = db, lane, limiter
+        self.db, self.lane, self.limiter, self.parallel = db, lane, limiter, parallel
         self._rounds = 0
         self.name, self.max_per_week, self.lease, self.batch, self.clock = (
             name,
@@ -99,12 +120,37 @@ class BroadcastSender:
         if self._rounds % PRUNE_EVERY == 0:
             await self.limiter.prune()
         rows = await self.claim()
-        for index, row in enumerate(rows):
-            if await self._deliver(row) == Outcome.RETRY_AFTER:
-                await self._release([r.id for r in rows[index + 1 :]])
-                break
+        if rows:
+            await self.lane.prepare([row.pseudonym for row in rows])
+            await self._deliver(rows, await self._read(rows))
         await self.finish_done()
         return len(rows)
+
+    async def _deliver(self, rows: list[BroadcastOutbox], batch: _Batch) -> None:
+        """Send the rows through ``parallel`` pipelines; stop all at a 429 and put back what is left."""
+        queue, stop = rows[::-1], asyncio.Event()
+        await asyncio.gather(*(self._pipeline(queue, batch, stop) for _ in range(self.parallel)))
+        await self._release([row.id for row in queue])
+
+    async def _pipeline(self, queue: list[BroadcastOutbox], batch: _Batch, stop: asyncio.Event) -> None:
+        """Send rows one at a time, preparing the next one while the current one goes out."""
+        ahead: asyncio.Task[_Ready | None] | None = None
+        try:
+            while ahead is not None or (queue and not stop.is_set()):
+                ready = await (ahead if ahead is not None else self._prepare(queue.pop(), batch))
+                ahead = None
+                if stop.is_set():  # a 429 meanwhile: this one waits with the rest
+                    await self._undo(ready)
+                    return
+                if queue:
+                    ahead = asyncio.create_task(self._prepare(queue.pop(), batch))
+                if ready is not None:
+                    await self._send(ready, stop)
+        finally:
+            if ahead is not None:  # an error: the row it marked (if any) comes back after the lease
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
 
     async def run_until_idle(self, *, idle_rounds: int = 3, poll: float = 0.2) -> None:
         """Work until nothing is claimable for a few rounds (used by the CLI and the tests)."""
@@ -173,74 +219,127 @@ class BroadcastSender:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def _deliver(self, row: BroadcastOutbox) -> Outcome | None:
-        now = self.clock()
+    async def _read(self, rows: list[BroadcastOutbox]) -> _Batch:
+        """Read once for the batch: its people (if they still take invitations), broadcasts, recent sends."""
+        pseudonyms = {row.pseudonym for row in rows}
         async with self.db.transaction() as session:
-            user = await session.scalar(
-                select(User).where(User.pseudonym == row.pseudonym, takes_invitations())
+            users = await session.scalars(
+                select(User).where(User.pseudonym.in_(pseudonyms), takes_invitations())
             )
-            broadcast = await session.get(Broadcast, row.broadcast_id)
-            assert broadcast is not None
-            recent = await session.scalar(
-                select(func.count()).where(
-                    BroadcastOutbox.pseudonym == row.pseudonym,
+            broadcasts = await session.scalars(
+                select(Broadcast).where(Broadcast.id.in_({row.broadcast_id for row in rows}))
+            )
+            recent = await session.execute(
+                select(BroadcastOutbox.pseudonym, func.count())
+                .where(
+                    BroadcastOutbox.pseudonym.in_(pseudonyms),
                     BroadcastOutbox.state.in_(("sent", "sending")),
-                    BroadcastOutbox.sent_at >= now - WEEK,
+                    BroadcastOutbox.sent_at >= self.clock() - WEEK,
                 )
+                .group_by(BroadcastOutbox.pseudonym)
             )
-        if user is None:
-            return await self._finish(row, "skipped", "no longer takes invitations")
-        if user.blocked:
-            return await self._finish(row, "skipped", "blocked by staff")
-        if user.unreachable_at is not None:
-            return await self._finish(row, "unreachable", "unreachable before sending")
-        held = quiet_until(now, user.country)
+            return _Batch(
+                {user.pseudonym: user for user in users},
+                {broadcast.id: view_of(broadcast) for broadcast in broadcasts},
+                Counter({pseudonym: int(count) for pseudonym, count in recent}),
+            )
+
+    async def _prepare(self, row: BroadcastOutbox, batch: _Batch) -> _Ready | None:
+        """Check the person, then take the permits and mark the row in flight; None if not to send now."""
+        user = batch.users.get(row.pseudonym)
+        refusal = refused(user, batch.recent[row.pseudonym], self.max_per_week)
+        if refusal is not None:
+            await self._finish(row, *refusal)
+            return None
+        assert user is not None
+        held = quiet_until(self.clock(), user.country)
         if held is not None:
             await self._release([row.id], due_at=held)
             return None
-        if int(recent or 0) >= self.max_per_week:
-            return await self._finish(row, "skipped", "weekly cap")
-        if not await self.limiter.take_chat(row.pseudonym):
-            await self._release([row.id], due_at=now + timedelta(seconds=1))
+        text, buttons = compose(batch.broadcasts[row.broadcast_id], user.language)
+        permit = await self._begin(row)
+        if permit is None:
             return None
-        slot = await self.limiter.reserve()
-        await asyncio.sleep(max(0.0, slot - self.limiter.wall()))
-        if not await self._begin(row):
-            await self._release([row.id])
-            return None
-        text, buttons = compose(view_of(broadcast), user.language)
-        result = await self.lane.send_broadcast(row.pseudonym, text, buttons)
-        await self._record(row, result)
-        return result.outcome
+        batch.recent[row.pseudonym] += 1
+        return _Ready(row, permit, text, buttons)
 
-    async def _begin(self, row: BroadcastOutbox) -> bool:
-        """Mark the row in flight, only while its broadcast is still sending and the lease is ours."""
+    async def _send(self, ready: _Ready, stop: asyncio.Event) -> None:
+        """Send when the permit starts, record the result and give the permits back; a 429 stops the
+        batch's other pipelines at once (before it is recorded)."""
+        row, permit = ready.row, ready.permit
+        result = await self.lane.send_broadcast(
+            row.pseudonym, ready.text, ready.buttons, not_before=permit.start
+        )
+        answered = self.limiter.wall()
+        if result.outcome == Outcome.RETRY_AFTER:
+            stop.set()
+        await self._record(row, result, permit, answered)
+
+    async def _undo(self, ready: _Ready | None) -> None:
+        """Put back a row marked in flight but not sent (a 429 came first), and its permits."""
+        if ready is None:
+            return
+        async with self.db.engine.begin() as conn:
+            await self.limiter.give_back(conn, ready.permit, ready.row.pseudonym, None)
+            await conn.execute(
+                update(BroadcastOutbox)
+                .where(
+                    BroadcastOutbox.id == ready.row.id,
+                    BroadcastOutbox.locked_by == self.name,
+                    BroadcastOutbox.state == "sending",
+                )
+                .values(
+                    state="queued",
+                    sent_at=None,
+                    attempts=BroadcastOutbox.attempts - 1,
+                    locked_by=None,
+                    locked_until=None,
+                )
+            )
+
+    async def _begin(self, row: BroadcastOutbox) -> Permit | None:
+        """In one commit: take the chat's and a bot permit, mark the row in flight (while its broadcast
+        is still sending and the lease is ours). Else nothing is taken and the row goes back to the queue."""
+        await self.limiter.ensure()
         now = self.clock()
         active = exists().where(
             Broadcast.id == row.broadcast_id,
             Broadcast.state == "sending",
             or_(Broadcast.paused_until.is_(None), Broadcast.paused_until <= now),
         )
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                update(BroadcastOutbox)
-                .where(
-                    BroadcastOutbox.id == row.id,
-                    BroadcastOutbox.state == "queued",
-                    BroadcastOutbox.locked_by == self.name,
-                    active,
+        try:
+            async with self.db.engine.begin() as conn:  # Core on the hot path: a third of the ORM's work
+                if not await self.limiter.take_chat(conn, row.pseudonym):
+                    raise _NotNow(now + timedelta(seconds=1))
+                permit = await self.limiter.take(conn)
+                if permit is None:
+                    raise _NotNow(now + timedelta(seconds=0.1))
+                result = await conn.execute(
+                    update(BroadcastOutbox)
+                    .where(
+                        BroadcastOutbox.id == row.id,
+                        BroadcastOutbox.state == "queued",
+                        BroadcastOutbox.locked_by == self.name,
+                        active,
+                    )
+                    .values(
+                        state="sending",
+                        sent_at=now,
+                        attempts=BroadcastOutbox.attempts + 1,
+                        locked_until=now + self.lease,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .values(
-                    state="sending",
-                    sent_at=now,
-                    attempts=BroadcastOutbox.attempts + 1,
-                    locked_until=now + self.lease,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+                if not result.rowcount:
+                    raise _NotNow(None)
+                return permit
+        except _NotNow as later:  # rolled back: the chat and the permit stay free
+            await self._release([row.id], due_at=later.due_at)
+            return None
 
-    async def _record(self, row: BroadcastOutbox, result: SendResult) -> None:
+    async def _record(
+        self, row: BroadcastOutbox, result: SendResult, permit: Permit, answered: float
+    ) -> None:
         now = self.clock()
         mine = and_(
             BroadcastOutbox.id == row.id,
@@ -263,29 +362,25 @@ class BroadcastSender:
                 values.update(state="failed", sent_at=None, reason=result.error)
             else:
                 values.update(state="queued", sent_at=None, due_at=now + retry_delay(attempts))
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(BroadcastOutbox)
-                .where(mine)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+        async with self.db.engine.begin() as conn:
+            await self.limiter.give_back(conn, permit, row.pseudonym, answered)
+            await conn.execute(update(BroadcastOutbox).where(mine).values(**values))
             if result.outcome == Outcome.UNREACHABLE:
-                await session.execute(
+                await conn.execute(
                     update(User)
                     .where(User.pseudonym == row.pseudonym, User.unreachable_at.is_(None))
                     .values(unreachable_at=now)
                 )
             if result.outcome == Outcome.RETRY_AFTER:
                 pause = now + timedelta(seconds=result.retry_after)
-                await session.execute(
+                await conn.execute(
                     update(Broadcast).where(Broadcast.id == row.broadcast_id).values(paused_until=pause)
                 )
         if result.outcome == Outcome.RETRY_AFTER:
             await self.limiter.hold(result.retry_after)
             log.warning("broadcast %d: 429, pausing %.0f s", row.broadcast_id, result.retry_after)
 
-    async def _finish(self, row: BroadcastOutbox, state: str, reason: str) -> Outcome | None:
+    async def _finish(self, row: BroadcastOutbox, state: str, reason: str) -> None:
         async with self.db.transaction() as session:
             await session.execute(
                 update(BroadcastOutbox)
@@ -310,3 +405,30 @@ class BroadcastSender:
                 )
                 .values(**values)
             )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What a sender reads once per claimed batch."""
+
+    users: dict[str, User]  # by pseudonym, those who still take invitations
+    broadcasts: dict[int, BroadcastView]
+    recent: Counter[str]  # messages sent (or in flight) to each person in the last week
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A row marked in flight, its permit and its message."""
+
+    row: BroadcastOutbox
+    permit: Permit
+    text: str
+    buttons: list[list[Button]]
+
+
+class _NotNow(Exception):
+    """Roll the begin transaction back; the row is queued again (at ``due_at`` if given)."""
+
+    def __init__(self, due_at: datetime | None) -> None:
+        super().__init__()
+        self.due_at = due_at

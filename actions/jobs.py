@@ -108,22 +108,28 @@ class JobService:
     async def claim_due(self, worker: str, *, limit: int = 10, lease: timedelta) -> list[JobView]:
         """Take up to ``limit`` due jobs (and jobs whose worker's lease ran out) for this worker."""
         now = utcnow()
+        claimable = or_(
+            (Job.state == "pending") & (Job.due_at <= now),
+            (Job.state == "running") & (Job.locked_until < now),
+        )
         due = (
             select(Job.id)
-            .where(
-                or_(
-                    (Job.state == "pending") & (Job.due_at <= now),
-                    (Job.state == "running") & (Job.locked_until < now),
-                )
-            )
+            .where(claimable)
             .order_by(Job.due_at, Job.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         async with self.db.transaction() as session:
+            # Select, then update, in one transaction: the selected rows stay locked (and skipped by other
+            # workers) until commit. An UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) may
+            # run its subquery more than once on PostgreSQL and take more (or other) rows than it locked.
+            # SQLite has no row locks and reads before its write lock: the UPDATE checks again.
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
             claimed = await session.scalars(
                 update(Job)
-                .where(Job.id.in_(due.scalar_subquery()))
+                .where(Job.id.in_(ids), claimable)
                 .values(
                     state="running",
                     locked_by=worker,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,6 +189,16 @@ class UserService:
             return await session.scalar(
                 select(User.telegram_id).where(User.pseudonym == pseudonym, User.unreachable_at.is_(None))
             )
+
+    async def telegram_ids_of(self, pseudonyms: Iterable[str]) -> dict[str, int]:
+        """The chats of the people known and reachable among ``pseudonyms``, by pseudonym."""
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(User.pseudonym, User.telegram_id).where(
+                    User.pseudonym.in_(set(pseudonyms)), User.unreachable_at.is_(None)
+                )
+            )
+            return {pseudonym: telegram_id for pseudonym, telegram_id in rows}
 
     async def export(self, telegram_id: int) -> dict[str, Any]:
         """Return everything stored about the person, as a JSON-ready document."""

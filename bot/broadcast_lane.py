@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import warnings
 from datetime import timedelta
 
@@ -40,17 +41,23 @@ class TelegramLane:
     def __init__(self, bot: Bot, users: UserService) -> None:
         self.bot = bot
         self.users = users
+        self._chats: dict[str, int] = {}
+
+    async def prepare(self, pseudonyms: list[str]) -> None:
+        """Look up the chats of the next batch at once."""
+        self._chats = await self.users.telegram_ids_of(pseudonyms)
 
     async def send_broadcast(
-        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None, *, not_before: float = 0.0
     ) -> SendResult:
-        """Send an HTML message with buttons to a pseudonym."""
-        chat = await self.users.telegram_id_of(pseudonym)
+        """Send an HTML message with buttons to a pseudonym, not before ``not_before`` (epoch seconds)."""
+        chat = self._chats.pop(pseudonym, None) or await self.users.telegram_id_of(pseudonym)
         if chat is None:
             return SendResult(Outcome.UNREACHABLE, error="unknown or unreachable")
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons or []]
         )
+        await asyncio.sleep(max(0.0, not_before - time.time()))  # ready: the request leaves on time
         try:
             # PTB 22 warns, when it builds a RetryAfter, that ``retry_after`` will become a timedelta.
             with warnings.catch_warnings():

@@ -67,7 +67,11 @@ class SendResult:
 class BroadcastLane(Protocol):
     """The bot's lane for bulk sends: its own connection and pacing, never the conversation's."""
 
+    async def prepare(self, pseudonyms: list[str]) -> None:
+        """Look up at once the chats of a batch about to be sent (one query instead of one per message)."""
+
     async def send_broadcast(
-        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None, *, not_before: float = 0.0
     ) -> SendResult:
-        """Send one HTML broadcast message to a person known by pseudonym."""
+        """Send one HTML broadcast message to a person known by pseudonym, not before ``not_before``
+        (epoch seconds: the moment its pace permit starts; the lane gets ready, then waits)."""

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     translator_timeout: float = Field(default=3.0, gt=0, le=30)
     worker: Literal["on", "off"] = "on"
     broadcast_max_per_week: int = Field(default=2, ge=0, le=50)  # broadcasts one person receives
-    broadcast_per_second: float = Field(default=25.0, gt=0, le=30)  # the bot's broadcast lane, all processes
+    broadcast_per_second: float = Field(default=29.0, gt=0, le=30)  # broadcast lane, all processes
 
     @field_validator(
         "telegram_bot_token",

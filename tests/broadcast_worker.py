@@ -21,7 +21,7 @@ from core.services import Services
 from tests.fake_bot_api import TOKEN
 
 
-async def main(url: str, api: str, name: str, lease: float, offset: float, rate: float = 30) -> None:
+async def main(url: str, api: str, name: str, lease: float, offset: float, rate: float = 29) -> None:
     services = Services.from_url(url)
     bot = lane_bot(TOKEN, api)
     try:
@@ -32,7 +32,7 @@ async def main(url: str, api: str, name: str, lease: float, offset: float, rate:
                 SharedLimiter(services.db, rate),
                 name=name,
                 lease=timedelta(seconds=lease),
-                batch=5,
+                batch=20,
                 clock=lambda: utcnow() + timedelta(seconds=offset),
             )
             while True:
@@ -49,5 +49,5 @@ async def main(url: str, api: str, name: str, lease: float, offset: float, rate:
 
 
 if __name__ == "__main__":
-    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 30.0
+    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 29.0
     asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), rate))

@@ -90,6 +90,7 @@ class Call:
     files: dict[str, bytes] = field(default_factory=dict)
     status: int = 200
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 class _HtmlCheck(HTMLParser):
@@ -117,7 +118,7 @@ class FakeBotApi:
         self._pending: list[tuple[dict[str, Any], bool]] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] = {}
-        self._failures: list[tuple[str, int, dict[str, Any] | None, str]] = []
+        self._failures: list[tuple[str, int, dict[str, Any] | None, str, int | None]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -149,15 +150,21 @@ class FakeBotApi:
 
     # ---- test-side helpers -------------------------------------------------------------------
     def fail_next(
-        self, method: str, code: int, *, retry_after: int | None = None, description: str = ""
+        self,
+        method: str,
+        code: int,
+        *,
+        retry_after: int | None = None,
+        description: str = "",
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next call of a method fail with an error code (429, 403, 5xx…)."""
+        """Make the next call of a method (to a chat, if given) fail with an error code (429, 403, 5xx…)."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         text = description or {
             429: f"Too Many Requests: retry after {retry_after}",
             403: "Forbidden: bot was blocked by the user",
         }.get(code, "Bad Gateway")
-        self._failures.append((method, code, parameters, text))
+        self._failures.append((method, code, parameters, text, chat_id))
 
     @staticmethod
     def user(user_id: int, language_code: str | None = "en") -> dict[str, Any]:
@@ -300,8 +307,8 @@ class FakeBotApi:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
             if method.startswith("send") and self.limits is not None:
                 self._enforce(params.get("chat_id", 0))
-            for index, (name, code, parameters, text) in enumerate(self._failures):
-                if name == method:
+            for index, (name, code, parameters, text, chat) in enumerate(self._failures):
+                if name == method and chat in (None, params.get("chat_id")):
                     del self._failures[index]
                     raise ApiError(code, text, parameters)
             result = call.result = await self._dispatch(method, params, files)

@@ -43,8 +43,11 @@ class Lane:
     script: dict[str, list[SendResult]] = field(default_factory=dict)
     calls: int = 0
 
+    async def prepare(self, pseudonyms: list[str]) -> None:
+        pass  # nothing to look up: the script is by pseudonym
+
     async def send_broadcast(
-        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None
+        self, pseudonym: str, text: str, buttons: list[list[Button]] | None = None, *, not_before: float = 0.0
     ) -> SendResult:
         self.calls += 1
         planned = self.script.get(pseudonym)
@@ -119,9 +122,6 @@ async def test_recipients_are_people_who_take_invitations_in_the_segment(service
     await services.users.set_reachable(5, False)  # blocked the bot
     await person(services, 6, consent=False)
     await services.broadcasts.set_invitations(6, True)  # declined profiling, but wants invitations
-    limiter = SharedLimiter(services.db, 30)
-    assert await limiter.take_chat("u_x") is True
-    assert await limiter.take_chat("u_x") is False  # one message per second per chat
     services.broadcasts.clock = clock
 
     _, everyone = await services.broadcasts.create("Hi", "en", Segment())
@@ -256,7 +256,8 @@ async def test_429_pauses_the_broadcast_then_resumes_without_duplicates(services
     assert await worker.run_once() == 3
     status = await services.broadcasts.get(bid)
     assert status is not None and status.paused_until is not None
-    assert lane.received() == []  # the batch stopped at the 429
+    # The batch stopped at the 429; only the message the second pipeline had in hand may have gone out.
+    assert len(lane.received()) <= worker.parallel - 1
     assert await worker.run_once() == 0  # paused: nothing to claim
 
     clock.now += timedelta(seconds=2)
@@ -363,18 +364,3 @@ async def test_forget_erases_broadcast_rows(services: Services) -> None:
 
 def _pseudonyms(rows: Iterable[BroadcastOutbox]) -> set[str]:
     return {row.pseudonym for row in rows}
-
-
-async def test_the_limiter_spaces_slots_for_every_sender_sharing_the_database(services: Services) -> None:
-    def wall() -> float:
-        return 1000.0
-
-    first = SharedLimiter(services.db, 30, wall=wall)
-    second = SharedLimiter(services.db, 30, wall=wall)  # another process, same database
-    slots = [await first.reserve(), await second.reserve(), await first.reserve()]
-    assert slots == pytest.approx([1000.0, 1000.0 + 1 / 30, 1000.0 + 2 / 30])
-    await second.hold(5)  # a 429 with retry_after=5
-    assert await first.reserve() == pytest.approx(1005.0)
-    assert await first.take_chat("u_a") is True
-    assert await second.take_chat("u_a") is False
-    assert await second.take_chat("u_b") is True

@@ -222,7 +222,10 @@ async def test_kill_9_mid_send_then_restart_misses_nothing(database_url: str, fa
         got = received(fake_api)
         assert set(got) == set(chats)  # none missed
         duplicates = sum(n - 1 for n in got.values())
-        assert duplicates <= in_flight <= 1  # only a request in flight at the kill may arrive twice
+        # Per pipeline (two per sender) at most two rows in flight (one going out, the next prepared) and
+        # one request at a time: only a request that had reached the fake API may arrive twice.
+        assert in_flight <= 4
+        assert duplicates <= min(in_flight, 2)
         status = await services.broadcasts.get(bid)
         assert status is not None
         assert (status.state, status.as_json()["sent"]) == ("done", len(chats))
@@ -265,5 +268,7 @@ async def test_the_bot_sends_on_its_own_lane_and_keeps_replying_during_a_429_pau
     finally:
         await own.db.dispose()
 
-    assert during_pause == len(chats)  # the reply went out while every broadcast message was held
+    # The reply went out while the broadcast was held; the sender's second pipeline may have had one
+    # message on its way when the 429 came.
+    assert during_pause >= len(chats) - 1
     assert received(fake_api) == Counter({chat: 1 for chat in chats})
