@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.handlers.onboarding import INVITATIONS_QUESTION
 from core.i18n import translator
 from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import FakeBotApi
@@ -31,10 +32,12 @@ async def test_onboarding_in_the_persons_language(
         assert next(iter(fake_api.buttons(USER))) == f"✅ {name}"
         await fake_api.step(USER, f"button:lang:{code}", language_code=code)
         await fake_api.step(USER, "button:consent:yes", language_code=code)
+        await fake_api.step(USER, "button:invite:yes", language_code=code)
 
     texts = fake_api.texts(USER)
     assert _("Do you agree that InterHub stores your profile as described?") in texts[1]
-    assert texts[2] == _("Thank you! In which country is (or will be) your business?")
+    assert texts[2] == _(INVITATIONS_QUESTION)
+    assert texts[3] == _("Thank you! In which country is (or will be) your business?")
     assert f"🇮🇹 {_('Italy')}" in fake_api.buttons(USER)
 
 
@@ -57,6 +60,7 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
             "/start",
             "button:lang:en",
             "button:consent:yes",
+            "button:invite:no",
             "button:country:HR",
             "button:sector:food",
         ):
