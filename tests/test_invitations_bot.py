@@ -65,5 +65,5 @@ async def test_privacy_in_italian_shows_the_state_in_italian(
     await services.users.give_consent(64)
     chat = Dialog(app, api, user_id=64, language_code="it")
     notice = joined(await chat.say("/privacy"))
-    assert "🔔 Inviti dai coach: attivi" in notice
+    assert "🔔 Inviti dai consulenti: attivi" in notice
     assert "🔔 Inviti: attivi · disattiva" in chat.buttons()
