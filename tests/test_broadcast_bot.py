@@ -304,6 +304,33 @@ async def test_people_without_the_role_are_refused_and_cancel_stops_the_conversa
         assert await session.scalar(select(func.count()).select_from(BroadcastOutbox)) == 0
 
 
+async def test_a_coach_of_two_countries_picks_one_and_a_forged_country_is_refused(
+    app: InterHubApp, api: LocalBotApi, services: Services
+) -> None:
+    await audience(services)
+    ann = await coach(app, api, services, COACH, "IT", "DE")
+    for said in ("/broadcast", "✉️ A message", "Hallo zusammen"):
+        await (ann.tap(said) if said in ann.buttons() else ann.say(said))
+    unset = joined(await ann.tap("➡️ Next: who gets it"))
+    refused = joined(await ann.tap("👀 Preview"))
+    await ann.tap("🌍 Country")
+    countries = list(ann.buttons())
+    ann.alerts = []
+    await ann.press_data("bcn:set:country:HU")
+    anywhere = joined(await ann.press_data("bcn:set:country:any"))  # forged: she must name a country
+    germany = joined(await ann.press_data("bcn:set:country:DE"))
+    await ann.tap("📅 Event")
+    none_yet = joined(await ann.press_data("bcn:seg:event"))
+
+    assert "Please choose a country you coach first." in unset and "people now" not in unset
+    assert "Please choose a country you coach first." in refused and "Confirm" not in str(ann.buttons())
+    assert countries == ["🇮🇹 Italy", "🇩🇪 Germany"]  # no "Anyone": a country coach names a country
+    assert [alert for alert in ann.alerts if alert] == [REFUSED]  # Hungary is not hers
+    assert "Please choose a country you coach first." in anywhere
+    assert "🇩🇪 Germany" in germany and "👥 1 people now." in germany
+    assert "No event in your countries yet." in none_yet
+
+
 async def test_a_restart_in_the_middle_resumes_the_conversation(
     settings: Settings, services: Services, api: LocalBotApi
 ) -> None:

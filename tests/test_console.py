@@ -58,7 +58,8 @@ def test_the_demo_mentors_are_proposed_and_a_toggled_keyboard_stays_usable(tmp_p
             [sys.executable, "-m", "bot.cli", "db", command], env=env, check=True, capture_output=True
         )
     lines = (
-        "/start\nEnglish\n✅ I agree\nNo, thanks\n🇮🇹 Italy\nFood\n/mentoring\nI want help pricing my pastries\n"
+        "/start\nEnglish\n✅ I agree\nNo, thanks\n🇮🇹 Italy\nFood\n"
+        "/mentoring\nI want help pricing my pastries\n"
         "Food\nالعربية\n✅ Done\n🇮🇹 Italy\nWeekday evenings\n"
     )
 

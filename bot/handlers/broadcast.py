@@ -171,6 +171,7 @@ async def text(update: Update, context: InterHubContext) -> int | None:
         await say(update, w._(TOO_LONG).format(count=len(written), limit=limit))
         return None
     draft["text"] = written
+    draft.pop("final", None)  # a preview must be seen again before Confirm
     return await _ask_translations(update, context, w)
 
 
@@ -221,6 +222,7 @@ async def translation(update: Update, context: InterHubContext) -> int | None:
     if written:
         supplied[lang] = written
     draft["translations"] = supplied
+    draft.pop("final", None)
     return await _ask_translations(update, context, w)
 
 
@@ -261,6 +263,7 @@ async def segment_button(update: Update, context: InterHubContext) -> int:
         return await _preview(update, context, w)
     if part == "clear":
         draft["segment"] = {"country": scope[0]} if len(scope) == 1 else {}
+        draft.pop("final", None)
         return await _show_segment(update, context, w)
     if part == "event":
         events = await _events(context, w, ("published", "finished"))
@@ -301,6 +304,7 @@ async def set_part(update: Update, context: InterHubContext) -> int:
         if value != "any":
             segment[name] = int(value) if key == "active" else value
     draft["segment"] = segment
+    draft.pop("final", None)
     return await _show_segment(update, context, w)
 
 

@@ -24,7 +24,9 @@ async def test_onboarding_in_english_end_to_end(fake_api: FakeBotApi, polling_bo
             "button:lang:en",
             "button:consent:yes",
             "button:invite:yes",
-            "button:country:IT",, "button:sector:design"):
+            "button:country:IT",
+            "button:sector:design",
+        ):
             await fake_api.step(USER, action)
 
     texts = fake_api.texts(USER)
