@@ -69,7 +69,7 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
         fake_api.press(USER, "coach:ask")
         await fake_api.wait_for(lambda server: bool(server.sent(COACHES)))
         card = fake_api.sent(COACHES)[0]
-        await fake_api.wait_for(replies(7))
+        await fake_api.wait_for(replies(8))  # onboarding asks one more question: invitations
 
         coach_message = {
             "message_id": 900,
@@ -80,11 +80,11 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
             "reply_to_message": card.result,
         }
         fake_api.push({"update_id": 99999, "message": coach_message})
-        await fake_api.wait_for(replies(8))
+        await fake_api.wait_for(replies(9))
         await fake_api.wait_for(lambda server: len(server.sent(COACHES)) >= 2)
 
     assert "T-0001" in card.params["text"]
     assert "cousin" in card.params["text"]
-    assert "T-0001" in fake_api.texts(USER)[6]
-    assert "HZMO registration" in fake_api.texts(USER)[7]
+    assert "T-0001" in fake_api.texts(USER)[7]
+    assert "HZMO registration" in fake_api.texts(USER)[8]
     assert "answer delivered" in fake_api.sent(COACHES)[1].params["text"]
