@@ -217,6 +217,18 @@ class BroadcastService:
             )
             return view_of(row), int(count or 0)
 
+    async def audience(self, segment: Segment, *, actor: int | None = None) -> dict[str | None, int]:
+        """How many people the segment reaches now, per UI language (None: no language stored)."""
+        await self._check(actor, segment)
+        people = self._recipients(segment).subquery()
+        query = (
+            select(User.language, func.count())
+            .join(people, people.c.pseudonym == User.pseudonym)
+            .group_by(User.language)
+        )
+        async with self.db.transaction() as session:
+            return {lang: int(n) for lang, n in (await session.execute(query)).all()}
+
     async def confirm(self, broadcast_id: int, *, actor: int | None = None) -> int:
         """Write the outbox (one row per recipient now) and start sending; return the recipient count."""
         async with self.db.transaction() as session:

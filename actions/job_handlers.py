@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.broadcast_progress import PROGRESS_JOB_HANDLERS
 from actions.event_jobs import EVENT_JOB_HANDLERS
 from actions.mentoring_jobs import MENTORING_JOB_HANDLERS
 from actions.retention import RETENTION_JOB, ensure_scheduled, run_retention
@@ -11,7 +12,12 @@ from core.services import Services
 
 def job_handlers() -> dict[str, JobHandler]:
     """Every job kind InterHub knows, with its handler."""
-    return {RETENTION_JOB: run_retention, **EVENT_JOB_HANDLERS, **MENTORING_JOB_HANDLERS}
+    return {
+        RETENTION_JOB: run_retention,
+        **EVENT_JOB_HANDLERS,
+        **MENTORING_JOB_HANDLERS,
+        **PROGRESS_JOB_HANDLERS,
+    }
 
 
 async def schedule_recurring(services: Services) -> None:

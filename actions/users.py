@@ -44,6 +44,7 @@ class Profile:
     roles: frozenset[str]
     blocked: bool
     reachable: bool = True
+    invitations: bool = False  # takes invitations from the coaches (an explicit choice, else consent)
 
     @property
     def onboarded(self) -> bool:
@@ -90,6 +91,7 @@ def _profile(user: User, roles: frozenset[str]) -> Profile:
         roles=roles,
         blocked=user.blocked,
         reachable=user.unreachable_at is None,
+        invitations=user.has_consent if user.invitations is None else user.invitations,
     )
 
 

@@ -27,6 +27,7 @@ from bot.broadcast_lane import BroadcastLoop
 from bot.context import InterHubApp, InterHubContext
 from bot.features import Feature, FeatureSet
 from bot.handlers import (
+    broadcast,
     broadcasts,
     commands,
     content,
@@ -60,6 +61,7 @@ def features(services: Services) -> list[Feature]:
     return [
         onboarding.FEATURE,
         events_coach.FEATURE,  # a conversation: before commands, so its /cancel reaches it
+        broadcast.FEATURE,  # likewise
         mentoring.CONVERSATION,  # likewise
         survey.FLOW,  # typed answers and /cancel in a questionnaire; other text passes on
         system.FEATURE,

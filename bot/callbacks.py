@@ -9,7 +9,7 @@ from core.i18n import SUPPORTED_LANGUAGES
 
 MENU_ITEMS = ("legislation", "finance", "marketing", "hr", "events", "mentoring", "feedback", "settings")
 SETTINGS_ITEMS = ("language", "country", "sector", "privacy")
-PRIVACY_ITEMS = ("consent", "withdraw", "mydata", "forget")
+PRIVACY_ITEMS = ("consent", "withdraw", "mydata", "forget", "invite_on", "invite_off")
 
 
 def _pattern(action: str, values: tuple[str, ...]) -> re.Pattern[str]:
@@ -20,6 +20,7 @@ LANG = _pattern("lang", SUPPORTED_LANGUAGES)
 SET_LANG = _pattern("setlang", SUPPORTED_LANGUAGES)
 CONSENT_YES = _pattern("consent", ("yes",))
 CONSENT_NO = _pattern("consent", ("no",))
+INVITE = _pattern("invite", ("yes", "no"))
 COUNTRY = _pattern("country", COUNTRIES)
 SET_COUNTRY = _pattern("setcountry", COUNTRIES)
 SECTOR = _pattern("sector", SECTORS)

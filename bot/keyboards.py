@@ -62,6 +62,16 @@ def consent(_: Translate) -> InlineKeyboardMarkup:
     )
 
 
+def invitations(_: Translate) -> InlineKeyboardMarkup:
+    """Onboarding: invitations from the coaches, yes or no."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("🔔 Yes, invite me"), callback_data="invite:yes")],
+            [InlineKeyboardButton(_("No, thanks"), callback_data="invite:no")],
+        ]
+    )
+
+
 def country_picker(_: Translate, action: str = "country") -> InlineKeyboardMarkup:
     """The five countries with flags."""
     buttons = [
@@ -104,16 +114,22 @@ def settings_menu(_: Translate, has_consent: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def privacy_menu(_: Translate, has_consent: bool) -> InlineKeyboardMarkup:
-    """Consent toggle, data export and erasure."""
+def privacy_menu(_: Translate, has_consent: bool, invitations: bool) -> InlineKeyboardMarkup:
+    """Consent toggle, invitations toggle (showing the current state), data export and erasure."""
     toggle = (
         InlineKeyboardButton(_("Withdraw consent"), callback_data="privacy:withdraw")
         if has_consent
         else InlineKeyboardButton(_("✅ I agree"), callback_data="privacy:consent")
     )
+    invite = (
+        InlineKeyboardButton(_("🔔 Invitations: on · turn off"), callback_data="privacy:invite_off")
+        if invitations
+        else InlineKeyboardButton(_("🔕 Invitations: off · turn on"), callback_data="privacy:invite_on")
+    )
     return InlineKeyboardMarkup(
         [
             [toggle],
+            [invite],
             [InlineKeyboardButton(_("📄 Download my data"), callback_data="privacy:mydata")],
             [InlineKeyboardButton(_("🗑️ Delete my data"), callback_data="privacy:forget")],
             [InlineKeyboardButton(_("⬅️ Main menu"), callback_data="menu:home")],

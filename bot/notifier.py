@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from actions.job_handlers import job_handlers, schedule_recurring
 from actions.worker import JobContext, Worker
@@ -52,6 +52,21 @@ class TelegramNotifier:
             log.warning("posting to the coaches failed: %s", type(error).__name__)
             return Delivery.FAILED
         return Delivery.SENT
+
+    async def edit_text(
+        self, pseudonym: str, message_id: int, text: str, buttons: list[list[Button]] | None = None
+    ) -> Delivery:
+        """Rewrite a message the bot sent to a pseudonym (an unchanged text counts as done)."""
+        markup = _markup(buttons)
+
+        async def edit(chat: int) -> None:
+            try:
+                await self.bot.edit_message_text(text, chat, message_id, reply_markup=markup)
+            except BadRequest as error:
+                if "not modified" not in error.message.lower():
+                    raise
+
+        return await self._deliver(pseudonym, edit)
 
     async def send_document(
         self, pseudonym: str, filename: str, content: bytes, caption: str | None = None

@@ -45,6 +45,16 @@ class CoachNotifier(Protocol):
         """Post an HTML text to the coaches' chat; UNREACHABLE when there is none."""
 
 
+@runtime_checkable
+class MessageEditor(Protocol):
+    """A notifier that can also rewrite a message it sent (the bot's does: a broadcast's progress)."""
+
+    async def edit_text(
+        self, pseudonym: str, message_id: int, text: str, buttons: list[list[Button]] | None = None
+    ) -> Delivery:
+        """Replace the HTML text and buttons of a message in the person's chat."""
+
+
 class Outcome(enum.Enum):
     """What became of one broadcast message, in the detail the sender needs to pace and retry."""
 

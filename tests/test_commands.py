@@ -15,6 +15,7 @@ async def onboarded(app: InterHubApp, api: LocalBotApi, *, consent: bool = True)
     await chat.tap("✅ English")
     if consent:
         await chat.tap("✅ I agree")
+        await chat.tap("No, thanks")
         await chat.tap("🇮🇹 Italy")
         await chat.tap("Fashion")
     else:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.handlers.onboarding import INVITATIONS_QUESTION
 from core.i18n import translator
 
 
@@ -43,10 +44,11 @@ def test_buttons_can_be_pressed_by_number_and_state_survives_a_restart(tmp_path:
     database = tmp_path / "c.db"
     chat(database, "/start\n2\n", "--user", "7", "--lang", "en")  # 2 = Italiano (English is preselected)
 
-    out = chat(database, "1\n1\n", "--user", "7")  # a new process: the step is repeated, then agreed
+    out = chat(database, "1\n1\n1\n", "--user", "7")  # a new process: repeated, agreed, invitations on
 
     _ = translator("it")
     assert _("Please choose one of the buttons 👇 (or /cancel).") in out
+    assert _(INVITATIONS_QUESTION) in out
     assert _("Thank you! In which country is (or will be) your business?") in out
 
 
@@ -58,7 +60,8 @@ def test_the_demo_mentors_are_proposed_and_a_toggled_keyboard_stays_usable(tmp_p
             [sys.executable, "-m", "bot.cli", "db", command], env=env, check=True, capture_output=True
         )
     lines = (
-        "/start\nEnglish\n✅ I agree\n🇮🇹 Italy\nFood\n/mentoring\nI want help pricing my pastries\n"
+        "/start\nEnglish\n✅ I agree\nNo, thanks\n🇮🇹 Italy\nFood\n"
+        "/mentoring\nI want help pricing my pastries\n"
         "Food\nالعربية\n✅ Done\n🇮🇹 Italy\nWeekday evenings\n"
     )
 

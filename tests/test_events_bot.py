@@ -23,6 +23,7 @@ async def _onboarded(app: InterHubApp, api: LocalBotApi, user_id: int) -> Dialog
     await person.say("/start")
     await person.tap("✅ English")
     await person.tap("✅ I agree")
+    await person.tap("🔔 Yes, invite me")
     await person.tap("🇮🇹 Italy")
     await person.tap("Food")
     return person
@@ -78,6 +79,7 @@ async def test_a_deep_link_for_someone_new_onboards_first_then_opens_the_event(
     first = joined(await person.say(f"/start event_{event.id}"))
     await person.tap("✅ English")
     await person.tap("✅ I agree")
+    await person.tap("🔔 Yes, invite me")
     await person.tap("🇮🇹 Italy")
     after = joined(await person.tap("Fashion"))
     enrolled = joined(await person.tap("✅ Enrol"))

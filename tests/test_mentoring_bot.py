@@ -111,6 +111,7 @@ async def onboarded(
     await person.press_data(f"lang:{lang}")
     if consent:
         await person.press_data("consent:yes")
+        await person.press_data("invite:yes")
         await person.press_data("country:IT")
         await person.press_data("sector:food")
     else:

@@ -17,7 +17,10 @@ async def test_onboarding_with_consent_stores_the_profile_and_opens_the_menu(
     assert "choose your language" in joined(await chat.say("/start"))
     assert next(iter(chat.buttons())) == "✅ English"
     assert "Do you agree" in joined(await chat.tap("✅ English"))
-    assert "which country" in joined(await chat.tap("✅ I agree"))
+    assert "invitations from the InterHub coaches" in joined(await chat.tap("✅ I agree"))
+    assert list(chat.buttons()) == ["🔔 Yes, invite me", "No, thanks"]
+    assert "choose one of the buttons" in joined(await chat.say("maybe"))
+    assert "which country" in joined(await chat.tap("🔔 Yes, invite me"))
     assert "business about" in joined(await chat.tap("🇩🇪 Germany"))
     assert "All set" in joined(await chat.tap("Food"))
     assert list(chat.buttons())[:2] == ["⚖️ Legislation", "💶 Finance"]

@@ -178,6 +178,7 @@ async def test_with_consent_the_question_is_kept_for_the_coach(
     await person.say("/start")
     await person.tap("✅ English")
     await person.tap("✅ I agree")
+    await person.tap("No, thanks")
     await person.tap("🇮🇹 Italy")
     await person.tap("Food")
     await person.say("how do i register a small bakery with the asl")

@@ -12,7 +12,7 @@ from tests.dialog import Dialog, joined
 async def onboarded(app: InterHubApp, api: LocalBotApi, country: str, lang: str) -> Dialog:
     """A person who agreed to a profile with this country and language (sector: fashion)."""
     chat = Dialog(app, api, language_code=lang)
-    for step in (f"lang:{lang}", "consent:yes", f"country:{country}", "sector:fashion"):
+    for step in (f"lang:{lang}", "consent:yes", "invite:yes", f"country:{country}", "sector:fashion"):
         if step.startswith("lang"):
             await chat.say("/start")
         await chat.press_data(step)

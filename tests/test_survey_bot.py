@@ -19,6 +19,7 @@ async def _person(app: InterHubApp, api: LocalBotApi, user_id: int, *, consent: 
     await person.tap("✅ English")
     if consent:
         await person.tap("✅ I agree")
+        await person.tap("🔔 Yes, invite me")
         await person.tap("🇮🇹 Italy")
         await person.tap("Food")
     else:

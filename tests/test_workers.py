@@ -23,10 +23,12 @@ async def test_two_workers_share_the_conversation_state(settings: Settings, serv
 
         await on_a.say("/start")
         consent = joined(await on_b.press_data("lang:en"))  # the next update lands on the other worker
-        country = joined(await on_a.press_data("consent:yes"))  # and the next one back on the first
-        sector = joined(await on_b.press_data("country:HU"))
+        invitations = joined(await on_a.press_data("consent:yes"))  # and the next one back on the first
+        country = joined(await on_b.press_data("invite:no"))
+        sector = joined(await on_a.press_data("country:HU"))
 
     assert "Do you agree" in consent
+    assert "invitations from the InterHub coaches" in invitations
     assert "which country" in country
     assert "business about" in sector
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardMarkup
+
 from actions.users import Profile
+from bot import keyboards
 from bot.context import InterHubContext, Who
 from bot.keyboards import COUNTRY_NAMES, SECTOR_NAMES
 from bot.replies import reply
@@ -20,6 +23,17 @@ def privacy_notice(_: Translate) -> str:
         "• Your profile is deleted after 24 months without use, or at any time with /forget. "
         "/mydata sends you a copy of everything we store."
     )
+
+
+def invitations_line(_: Translate, on: bool) -> str:
+    """Whether the person takes invitations from the coaches, for the privacy screen."""
+    return _("🔔 Invitations from the coaches: on") if on else _("🔕 Invitations from the coaches: off")
+
+
+def privacy_screen(_: Translate, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:
+    """The privacy notice with the invitations state, and the person's options."""
+    text = f"{privacy_notice(_)}\n\n{invitations_line(_, profile.invitations)}"
+    return text, keyboards.privacy_menu(_, profile.has_consent, profile.invitations)
 
 
 def profile_summary(_: Translate, profile: Profile, lang: str) -> str:

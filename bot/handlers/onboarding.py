@@ -1,4 +1,5 @@
-"""Onboarding: language, privacy consent, country and sector, then the main menu.
+"""Onboarding: language, privacy consent, invitations from the coaches (with a profile), country and
+sector, then the main menu.
 
 The flow is drawn in ``onboarding.mmd`` beside this module.
 """
@@ -29,8 +30,12 @@ from bot.persistence import SqlPersistence
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, N_
 
-LANGUAGE, CONSENT, COUNTRY, SECTOR = range(4)
+LANGUAGE, CONSENT, INVITATIONS, COUNTRY, SECTOR = range(5)
 CONVERSATION_NAME = "onboarding"
+INVITATIONS_QUESTION = N_(
+    "Thank you! Would you like invitations from the InterHub coaches to workshops and events near you? "
+    "At most two a week; you can change this at any time in /privacy."
+)
 _PENDING_LINK = "pending_deep_link"
 
 
@@ -79,10 +84,24 @@ async def language_chosen(update: Update, context: InterHubContext) -> int:
 
 
 async def consent_given(update: Update, context: InterHubContext) -> int:
-    """Records consent and asks for the country."""
+    """Records consent and asks whether the person wants invitations from the coaches."""
     query = update.callback_query
     assert query is not None
     await context.services.users.give_consent(query.from_user.id)
+    w = await who(update, context, fresh=True)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    markup = keyboards.invitations(w._)
+    await reply(context, w, w._(INVITATIONS_QUESTION), markup, intent="onboarding_invitations")
+    return INVITATIONS
+
+
+async def invitations_chosen(update: Update, context: InterHubContext) -> int:
+    """Records the choice about invitations and asks for the country."""
+    query = update.callback_query
+    assert query is not None
+    wanted = callbacks.value_of(query.data) == "yes"
+    await context.services.broadcasts.set_invitations(query.from_user.id, wanted)
     w = await who(update, context, fresh=True)
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -149,6 +168,7 @@ async def repeat_step(update: Update, context: InterHubContext) -> int | None:
     markups = {
         LANGUAGE: keyboards.language_picker("lang", w.lang),
         CONSENT: keyboards.consent(w._),
+        INVITATIONS: keyboards.invitations(w._),
         COUNTRY: keyboards.country_picker(w._),
         SECTOR: keyboards.sector_picker(w._),
     }
@@ -205,6 +225,7 @@ def build() -> ConversationHandler[InterHubContext]:
                     CallbackQueryHandler(consent_declined, pattern=callbacks.CONSENT_NO),
                     stray,
                 ],
+                INVITATIONS: [CallbackQueryHandler(invitations_chosen, pattern=callbacks.INVITE), stray],
                 COUNTRY: [CallbackQueryHandler(country_chosen, pattern=callbacks.COUNTRY), stray],
                 SECTOR: [CallbackQueryHandler(sector_chosen, pattern=callbacks.SECTOR), stray],
             },

@@ -12,7 +12,8 @@ from actions.ask import AskResult
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
 from bot.features import Command, Feature
-from bot.handlers.common import privacy_notice
+from bot.handlers.broadcasts import STARTED, STOPPED
+from bot.handlers.common import privacy_screen
 from bot.replies import reply
 from core.i18n import N_
 
@@ -20,9 +21,7 @@ from core.i18n import N_
 async def privacy_command(update: Update, context: InterHubContext) -> None:
     """Shows the privacy notice with the person's options."""
     w = await who(update, context)
-    await reply(
-        context, w, privacy_notice(w._), keyboards.privacy_menu(w._, w.profile.has_consent), intent="privacy"
-    )
+    await reply(context, w, *privacy_screen(w._, w.profile), intent="privacy")
 
 
 async def send_my_data(context: InterHubContext, w: Who) -> None:
@@ -81,7 +80,7 @@ async def forget_answer(update: Update, context: InterHubContext) -> None:
 
 
 async def privacy_entry(update: Update, context: InterHubContext) -> None:
-    """Handles the privacy buttons: consent, withdraw, my data, forget."""
+    """Handles the privacy buttons: consent, withdraw, invitations on or off, my data, forget."""
     query = update.callback_query
     assert query is not None
     item = callbacks.value_of(query.data)
@@ -91,6 +90,14 @@ async def privacy_entry(update: Update, context: InterHubContext) -> None:
         await send_my_data(context, w)
     elif item == "forget":
         await ask_forget(context, w)
+    elif item in ("invite_on", "invite_off"):
+        wanted = item == "invite_on"
+        await context.services.broadcasts.set_invitations(w.telegram_id, wanted)
+        w = await who(update, context, fresh=True)
+        text, markup = privacy_screen(w._, w.profile)
+        await query.edit_message_text(text, reply_markup=markup)
+        intent = "invitations_on" if wanted else "invitations_off"
+        await reply(context, w, w._(STARTED if wanted else STOPPED), intent=intent)
     elif item == "consent":
         await context.services.users.give_consent(w.telegram_id)
         await query.edit_message_reply_markup(None)

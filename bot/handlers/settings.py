@@ -9,7 +9,7 @@ from actions.ask import AskResult
 from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
 from bot.features import Command, Feature, MenuEntry
-from bot.handlers.common import privacy_notice, profile_summary, show_menu
+from bot.handlers.common import privacy_screen, profile_summary, show_menu
 from bot.replies import reply
 from core.i18n import LANGUAGE_NAMES, N_
 
@@ -48,13 +48,13 @@ async def settings_entry(update: Update, context: InterHubContext) -> None:
             context, w, w._("🌐 Please choose your language:"), keyboards.language_picker("setlang", w.lang)
         )
     elif item == "privacy":
-        await reply(context, w, privacy_notice(w._), keyboards.privacy_menu(w._, w.profile.has_consent))
+        await reply(context, w, *privacy_screen(w._, w.profile))
     elif not w.profile.has_consent:
         await reply(
             context,
             w,
             w._("To store your country and sector I need your consent first."),
-            keyboards.privacy_menu(w._, has_consent=False),
+            keyboards.privacy_menu(w._, has_consent=False, invitations=w.profile.invitations),
         )
     elif item == "country":
         await reply(

@@ -24,7 +24,13 @@ from tests.fake_bot_api import FakeBotApi
 from tests.test_events import draft
 
 Runner = Callable[[], AbstractAsyncContextManager[InterHubApp]]
-ONBOARDING = ("button:lang:en", "button:consent:yes", "button:country:IT", "button:sector:design")
+ONBOARDING = (
+    "button:lang:en",
+    "button:consent:yes",
+    "button:invite:yes",
+    "button:country:IT",
+    "button:sector:design",
+)
 
 
 def bot_with_worker(bot_settings: Settings) -> Runner:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.handlers.onboarding import INVITATIONS_QUESTION
 from core.i18n import translator
 from tests.e2e.conftest import BotRunner
 from tests.fake_bot_api import FakeBotApi
@@ -31,10 +32,12 @@ async def test_onboarding_in_the_persons_language(
         assert next(iter(fake_api.buttons(USER))) == f"✅ {name}"
         await fake_api.step(USER, f"button:lang:{code}", language_code=code)
         await fake_api.step(USER, "button:consent:yes", language_code=code)
+        await fake_api.step(USER, "button:invite:yes", language_code=code)
 
     texts = fake_api.texts(USER)
     assert _("Do you agree that InterHub stores your profile as described?") in texts[1]
-    assert texts[2] == _("Thank you! In which country is (or will be) your business?")
+    assert texts[2] == _(INVITATIONS_QUESTION)
+    assert texts[3] == _("Thank you! In which country is (or will be) your business?")
     assert f"🇮🇹 {_('Italy')}" in fake_api.buttons(USER)
 
 
@@ -57,6 +60,7 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
             "/start",
             "button:lang:en",
             "button:consent:yes",
+            "button:invite:no",
             "button:country:HR",
             "button:sector:food",
         ):
@@ -65,7 +69,7 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
         fake_api.press(USER, "coach:ask")
         await fake_api.wait_for(lambda server: bool(server.sent(COACHES)))
         card = fake_api.sent(COACHES)[0]
-        await fake_api.wait_for(replies(7))
+        await fake_api.wait_for(replies(8))  # onboarding asks one more question: invitations
 
         coach_message = {
             "message_id": 900,
@@ -76,11 +80,11 @@ async def test_handover_end_to_end(fake_api: FakeBotApi, polling_bot: BotRunner)
             "reply_to_message": card.result,
         }
         fake_api.push({"update_id": 99999, "message": coach_message})
-        await fake_api.wait_for(replies(8))
+        await fake_api.wait_for(replies(9))
         await fake_api.wait_for(lambda server: len(server.sent(COACHES)) >= 2)
 
     assert "T-0001" in card.params["text"]
     assert "cousin" in card.params["text"]
-    assert "T-0001" in fake_api.texts(USER)[6]
-    assert "HZMO registration" in fake_api.texts(USER)[7]
+    assert "T-0001" in fake_api.texts(USER)[7]
+    assert "HZMO registration" in fake_api.texts(USER)[8]
     assert "answer delivered" in fake_api.sent(COACHES)[1].params["text"]

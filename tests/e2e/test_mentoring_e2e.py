@@ -28,6 +28,7 @@ async def test_request_approval_and_introductions_end_to_end(
             "/start",
             "button:lang:en",
             "button:consent:yes",
+            "button:invite:yes",
             "button:country:IT",
             "button:sector:food",
             "/mentoring",

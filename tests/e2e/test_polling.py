@@ -20,7 +20,13 @@ async def test_onboarding_in_english_end_to_end(fake_api: FakeBotApi, polling_bo
     async with polling_bot():
         await fake_api.step(USER, "/start")
         assert next(iter(fake_api.buttons(USER))) == "✅ English"
-        for action in ("button:lang:en", "button:consent:yes", "button:country:IT", "button:sector:design"):
+        for action in (
+            "button:lang:en",
+            "button:consent:yes",
+            "button:invite:yes",
+            "button:country:IT",
+            "button:sector:design",
+        ):
             await fake_api.step(USER, action)
 
     texts = fake_api.texts(USER)
@@ -56,7 +62,7 @@ async def test_restart_in_the_middle_of_onboarding_resumes_at_the_same_step(
         fake_api.press(USER, "consent:yes", message_id=consent_message)
         await fake_api.wait_for(replied(fake_api, 3))
 
-    assert "which country" in fake_api.texts(USER)[-1]
+    assert "invitations from the InterHub coaches" in fake_api.texts(USER)[-1]
 
 
 async def test_mydata_sends_a_json_document(fake_api: FakeBotApi, polling_bot: BotRunner) -> None:

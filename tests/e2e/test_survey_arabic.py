@@ -58,7 +58,13 @@ async def test_the_evaluation_in_arabic_survives_kill_9(
     try:
         await _ready(fake_api)
         await fake_api.step(USER, "/start", language_code="ar")
-        for action in ("button:lang:ar", "button:consent:yes", "button:country:IT", "button:sector:food"):
+        for action in (
+            "button:lang:ar",
+            "button:consent:yes",
+            "button:invite:yes",
+            "button:country:IT",
+            "button:sector:food",
+        ):
             await fake_api.step(USER, action, language_code="ar")
         await fake_api.step(USER, "/feedback", language_code="ar")
         for number in range(KILL_AFTER):
