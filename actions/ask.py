@@ -41,6 +41,10 @@ INTENT_REPLIES = {
 }
 
 
+#: Asked first when the country is unknown and the two likeliest articles are from different countries.
+WHICH_COUNTRY = N_("For which country? Rules differ from one country to another.")
+
+
 @dataclass(frozen=True)
 class ArticleRef:
     """An article offered to the person, with its title in their language."""
@@ -59,7 +63,7 @@ class AskResult:
     intent: str
     confidence: float
     answered: bool
-    kind: str  # "answer", "unsure", "intent"
+    kind: str  # "answer", "unsure", "clarify" (which country?), "intent"
     answer: str
     articles: tuple[ArticleRef, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
@@ -117,7 +121,8 @@ class Answerer:
         lang = self.language_of(text, preferred_language, country)
         _ = translator(lang)
         parse = await self.nlu.parse(text)
-        named_country = next(iter(parse.entity_values("country")), None)
+        named = asked_countries(parse.entity_values("country"), country)
+        named_country = named[0] if named else None
         topic = next(iter(parse.entity_values("topic")), None)
         base = AskResult(
             text=text,
@@ -134,6 +139,7 @@ class Answerer:
         )
         scope = Scope(
             country=named_country or country,
+            also=named[1:],
             topics=tuple(parse.entity_values("topic")),
             sectors=tuple(parse.entity_values("sector")) or ((sector,) if sector else ()),
         )
@@ -151,6 +157,10 @@ class Answerer:
         refs = tuple(
             [ArticleRef(h.article.id, await self.title(h.article, lang), h.score) for h in found.hits]
         )
+        if scope.country is None and depends_on_country(found):
+            return replace(
+                base, confidence=found.confidence, kind="clarify", answer=_(WHICH_COUNTRY), articles=refs
+            )
         if not self._confident(found):
             return replace(
                 base, confidence=found.confidence, kind="unsure", answer=self._unsure(refs, _), articles=refs
@@ -209,6 +219,22 @@ class Answerer:
         return answers.Localised(
             title, summary, body, lang, machine_translated=True, passage=tuple(picked.splitlines())
         )
+
+
+def depends_on_country(found: Retrieval) -> bool:
+    """Whether the two likeliest articles are national rules of two different countries ("how much is the
+    minimum wage" without a country): then the answer depends on where, and guessing would mislead."""
+    countries = [hit.article.country for hit in found.hits[:2]]
+    return len(countries) == 2 and "EU" not in countries and countries[0] != countries[1]
+
+
+def asked_countries(named: list[str], profile: str | None) -> tuple[str, ...]:
+    """The countries a question is about, most likely first. "We live in Croatia but want to sell at a
+    fair in Budapest" is about Hungary: when several are named, the profile's country is where the person
+    is, not what they ask about, so it drops out (unless it is the only one)."""
+    if len(named) > 1:
+        return tuple(c for c in named if c != profile) or tuple(named)
+    return tuple(named)
 
 
 def _pick(body: str, lines: tuple[int, ...]) -> tuple[str, ...]:

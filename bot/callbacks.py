@@ -29,6 +29,8 @@ MENU = _pattern("menu", (*MENU_ITEMS, "home"))
 SETTINGS = _pattern("settings", SETTINGS_ITEMS)
 PRIVACY = _pattern("privacy", PRIVACY_ITEMS)
 FORGET = _pattern("forget", ("yes", "no"))
+#: The country a question is about, picked when the bot asked "For which country?" (not stored).
+ASK_COUNTRY = _pattern("askc", COUNTRIES)
 
 
 def value_of(data: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,9 +30,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Scope:
-    """What narrows the search: the country in question, and topic/sector hints from the message."""
+    """What narrows the search: the country in question (and any other the question names), and
+    topic/sector hints from the message."""
 
     country: str | None = None
+    also: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
 
@@ -64,6 +67,10 @@ class LexicalIndex:
             self._indexes[lang] = index
         self._countries = np.array([a.country for a in self.articles])
         self._topics = np.array([a.topic for a in self.articles])
+        self._sectors: defaultdict[str, list[int]] = defaultdict(list)
+        for i, article in enumerate(self.articles):
+            for sector in set(article.sectors):
+                self._sectors[sector].append(i)
 
     def _tokens(self, text: str, lang: str) -> list[str]:
         return [token for token in tokenize(text, lang) if token not in self.ignore]
@@ -79,14 +86,14 @@ class LexicalIndex:
         """Per-article multipliers: other countries out, EU slightly below, matching topic/sector up."""
         weights = np.ones(len(self.articles))
         if scope.country:
-            weights[(self._countries != scope.country) & (self._countries != "EU")] = 0.0
+            allowed = [scope.country, *scope.also, "EU"]
+            weights[~np.isin(self._countries, allowed)] = 0.0
             weights[self._countries == "EU"] = EU_WEIGHT
         for topic in scope.topics:
             weights[self._topics == topic] *= TOPIC_BOOST
         if scope.sectors:
-            for i, article in enumerate(self.articles):
-                if set(scope.sectors) & set(article.sectors):
-                    weights[i] *= SECTOR_BOOST
+            matching = sorted({i for sector in scope.sectors for i in self._sectors.get(sector, ())})
+            weights[matching] *= SECTOR_BOOST
         return weights
 
     def search(self, query: str, lang: str, scope: Scope, limit: int = 5) -> list[Hit]:

@@ -103,7 +103,9 @@ class SemanticIndex:
         self._owners = np.asarray([p.owner for p in self.passages], dtype=np.int64)
         self._langs = np.asarray([p.lang for p in self.passages])
         self._is_text = np.asarray([p.kind == "text" for p in self.passages])
-        self._masks: dict[tuple[str, ...], NDArray[np.bool_]] = {}
+        self._subsets: dict[
+            tuple[str, ...], tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+        ] = {}
         self._lines: dict[int, list[int]] = {}
         for n, passage in enumerate(self.passages):
             if passage.kind == "line":
@@ -131,13 +133,24 @@ class SemanticIndex:
         self, vector: NDArray[np.float32], langs: Sequence[str] = CURATED_LANGUAGES
     ) -> NDArray[np.float64]:
         """Best cosine similarity of a question vector with each article's texts in some languages."""
-        key = tuple(langs)
-        if key not in self._masks:
-            self._masks[key] = self._is_text & np.isin(self._langs, list(langs))
-        similarity = np.where(self._masks[key], self._vectors @ vector, -1.0)
+        rows, starts, owners = self._subset(tuple(langs))
         best = np.full(len(self.articles), -1.0)
-        np.maximum.at(best, self._owners, similarity)
+        if len(rows):
+            best[owners] = np.maximum.reduceat((self._vectors @ vector)[rows], starts)
         return best
+
+    def _subset(
+        self, langs: tuple[str, ...]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Rows of the texts in some languages grouped by article, where each article's group starts, and
+        those articles: ``reduceat`` then takes the best similarity per article in one pass."""
+        if langs not in self._subsets:
+            rows = np.flatnonzero(self._is_text & np.isin(self._langs, list(langs)))
+            rows = rows[np.argsort(self._owners[rows], kind="stable")]
+            owners = self._owners[rows]
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            self._subsets[langs] = (rows, starts, owners[starts])
+        return self._subsets[langs]
 
     def line_scores(self, vector: NDArray[np.float32], owner: int) -> list[float]:
         """Cosine similarity of a question vector with each English body line of one article."""

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache
 
+import numpy as np
+
 _WORD = re.compile(r"[^\W\d_]+")
 #: Additive smoothing of the n-gram counts.
 _ALPHA = 0.1
@@ -52,28 +54,31 @@ class NgramLanguageModel:
                 if bare != text:
                     counter.update(ngrams(bare))
             counts[language] = counter
-        vocabulary = len(set().union(*counts.values())) if counts else 0
-        self._log_p: dict[str, dict[str, float]] = {}
-        self._unseen: dict[str, float] = {}
-        for language, counter in counts.items():
-            denominator = math.log(sum(counter.values()) + _ALPHA * vocabulary)
-            self._log_p[language] = {g: math.log(n + _ALPHA) - denominator for g, n in counter.items()}
-            self._unseen[language] = math.log(_ALPHA) - denominator
+        grams = sorted(set().union(*counts.values())) if counts else []
+        self._languages = sorted(counts)
+        self._row = {gram: n for n, gram in enumerate(grams)}
+        # One row of log-probabilities (a column per language) per n-gram; the last row is "never seen".
+        table = np.empty((len(grams) + 1, len(self._languages)), dtype=np.float64)
+        for column, language in enumerate(self._languages):
+            counter = counts[language]
+            denominator = math.log(sum(counter.values()) + _ALPHA * len(grams))
+            table[:-1, column] = [math.log(counter.get(g, 0) + _ALPHA) - denominator for g in grams]
+            table[-1, column] = math.log(_ALPHA) - denominator
+        self._table = table
 
     @property
     def languages(self) -> list[str]:
         """The languages the model knows."""
-        return sorted(self._log_p)
+        return list(self._languages)
 
     def scores(self, text: str) -> dict[str, float]:
         """Mean log-likelihood per n-gram of ``text`` in each language (empty when it has no letters)."""
         grams = ngrams(text)
         if not grams:
             return {}
-        return {
-            language: sum(log_p.get(g, self._unseen[language]) for g in grams) / len(grams)
-            for language, log_p in self._log_p.items()
-        }
+        unseen = len(self._row)
+        means = self._table[[self._row.get(g, unseen) for g in grams]].mean(axis=0)
+        return dict(zip(self._languages, means.tolist(), strict=True))
 
 
 @cache

@@ -116,3 +116,33 @@ async def test_handover_sends_the_question_to_coaches_and_the_reply_back(
     assert "družinski član potrebuje pogodbo" in to_person[-1]
     ticket = await services.tickets.find(1)
     assert ticket is not None and ticket.status == "answered"
+
+
+async def test_without_a_country_the_bot_asks_which_one_then_answers_the_same_question(
+    answering_app: InterHubApp, api: LocalBotApi
+) -> None:
+    chat = Dialog(answering_app, api, language_code="de")
+    await chat.say("/start")
+    await chat.press_data("lang:de")
+    await chat.press_data("consent:no")  # no profile: the country is unknown
+
+    asked = joined(await chat.say("Wie hoch ist der Mindestlohn für einen Koch?"))
+
+    assert "Für welches Land?" in asked
+    assert sorted(chat.buttons().values()) == sorted(f"askc:{c}" for c in ("DE", "HR", "HU", "IT", "SI"))
+
+    answer = joined(await chat.press_data("askc:HR"))
+
+    opened = [data for data in chat.buttons().values() if data.startswith(("art:more", "art:open"))]
+    assert opened, answer
+    assert all(shared_knowledge().by_id[data.rsplit(":", 1)[1]].country in ("HR", "EU") for data in opened)
+
+
+async def test_a_country_button_without_a_question_is_refused_politely(
+    answering_app: InterHubApp, api: LocalBotApi
+) -> None:
+    chat = Dialog(answering_app, api)
+
+    await chat.press_data("askc:IT")
+
+    assert any("no longer valid" in alert for alert in chat.alerts)

@@ -1,4 +1,8 @@
-"""Free-text questions: understand, answer from the knowledge base, and the answer's buttons."""
+"""Free-text questions: understand, answer from the knowledge base, and the answer's buttons.
+
+When the country is unknown and the likely articles are from different countries, the bot asks which
+country first and answers the same question from the reply (questions.mmd).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from actions.ask import AskResult
-from bot import callbacks
+from bot import callbacks, keyboards
 from bot.context import InterHubContext, Who, who
 from bot.features import Feature
 from bot.handlers.common import show_menu
@@ -85,14 +89,15 @@ def unsure_keyboard(_: Translate, result: AskResult) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
-    """Understands a question and replies: an article, an honest "not sure", or the intent's action."""
+async def answer_text(context: InterHubContext, w: Who, text: str, country: str | None = None) -> None:
+    """Understands a question and replies: an article, an honest "not sure", "for which country?", or the
+    intent's action. ``country`` is the one just picked for this question (else the profile's)."""
     answerer = context.services.answerer
     if answerer is None:
         await show_menu(context, w)
         return
     result = await answerer.ask(
-        text, preferred_language=w.lang, country=w.profile.country, sector=w.profile.sector
+        text, preferred_language=w.lang, country=country or w.profile.country, sector=w.profile.sector
     )
     await context.services.log.record(
         w.telegram_id,
@@ -110,7 +115,7 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
         "question: intent=%s answered=%s confidence=%.2f", result.intent, result.answered, result.confidence
     )
     _ = translator(result.language)
-    if result.kind in ("answer", "unsure"):
+    if result.kind in ("answer", "unsure", "clarify"):
         remember_question(
             context,
             w,
@@ -122,6 +127,9 @@ async def answer_text(context: InterHubContext, w: Who, text: str) -> None:
         await maybe_invite(context, w)
     elif result.kind == "unsure":
         await reply(context, w, result.answer, unsure_keyboard(_, result), intent="unsure")
+    elif result.kind == "clarify":
+        markup = keyboards.country_picker(_, "askc")
+        await reply(context, w, result.answer, markup, intent="clarify_country")
     else:
         await _intent_reply(context, w, result)
     if result.suggest_language:
@@ -194,7 +202,23 @@ async def article_button(update: Update, context: InterHubContext) -> None:
         )
 
 
+async def country_button(update: Update, context: InterHubContext) -> None:
+    """The reply to "For which country?": answer the question asked just before for that country."""
+    query = update.callback_query
+    assert query is not None
+    w = await who(update, context)
+    question = last_question(context, w)
+    if question is None or not isinstance(question.get("text"), str):
+        await query.answer(w._("This button is no longer valid. Please use /menu."), show_alert=True)
+        return
+    await query.answer()
+    await answer_text(context, w, question["text"], country=callbacks.value_of(query.data))
+
+
 FEATURE = Feature(
     name="questions",
-    handlers=lambda: [CallbackQueryHandler(article_button, pattern=callbacks.ARTICLE)],
+    handlers=lambda: [
+        CallbackQueryHandler(article_button, pattern=callbacks.ARTICLE),
+        CallbackQueryHandler(country_button, pattern=callbacks.ASK_COUNTRY),
+    ],
 )

@@ -19,9 +19,9 @@ from actions.migrate import upgrade
 from core.services import Services, attach_answerer
 from core.settings import load_settings
 
-#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.781, top-3 0.938,
-#: answers right 0.809; other languages top-1 0.613, top-3 0.793; out of scope answered 3 of 55.
-BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.75, 0.90, 0.77
+#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.787, top-3 0.933,
+#: answers right 0.871; other languages top-1 0.619, top-3 0.796; out of scope answered 3 of 55.
+BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.75, 0.90, 0.83
 BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.57, 0.75
 BLIND_OUT_OF_SCOPE_ANSWERED = 5
 
@@ -96,8 +96,11 @@ def test_out_of_scope_questions_get_no_answer(figures: dict[str, Any]) -> None:
 
 
 def test_answers_given_are_mostly_right(figures: dict[str, Any]) -> None:
+    # The confidence now counts the lead over the second article and the thresholds were chosen again on
+    # the blind calibration half: fewer answers (0.825, was above 0.85), more of them right (0.894). The
+    # share answered was lowered on purpose; "not sure" offers the articles as buttons.
     assert figures["curated"]["answered_correct"] >= 0.87
-    assert figures["curated"]["answered"] >= 0.85
+    assert figures["curated"]["answered"] >= 0.79
 
 
 def test_other_languages_find_the_article_among_the_suggestions(figures: dict[str, Any]) -> None:
