@@ -18,6 +18,8 @@ from bot.broadcast_cli import add_broadcast_commands
 from bot.events_cli import add_events_commands
 from bot.mentors_cli import add_mentors_commands
 from bot.survey_cli import add_survey_commands
+from bot.web_cli import add_web_commands
+from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
 from core.settings import ConfigError, Settings, load_settings
@@ -161,18 +163,20 @@ def cmd_run(args: argparse.Namespace, config: Settings) -> int:
     services = build_services(config, answering=True)
     app = build_application(config, services, run_worker=config.worker == "on")
     if args.webhook or config.webhook_url:
-        return _run_webhook(app, config)
+        return _run_webhook(app, config, services.db)
     from telegram import Update
 
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
-def _run_webhook(app: object, config: Settings) -> int:
+def _run_webhook(app: object, config: Settings, db: Database) -> int:
+    """Serve the webhook, /healthz and the dashboard from one ASGI app on PORT."""
     import uvicorn
 
     from bot.context import InterHubApp
     from bot.webhook import create_webhook_app
+    from web.app import create_app
 
     assert isinstance(app, InterHubApp)
     if not config.webhook_url or not config.webhook_secret:
@@ -181,7 +185,13 @@ def _run_webhook(app: object, config: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    asgi = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
+    hook = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
+    asgi = create_app(
+        db,
+        secure_cookies=config.web_secure_cookies,
+        extra_routes=hook.routes,
+        lifespan=hook.router.lifespan_context,
+    )
     uvicorn.run(asgi, host="0.0.0.0", port=config.port, log_level=config.log_level.lower())
     return 0
 
@@ -232,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_broadcast_commands(sub)
     add_mentors_commands(sub)
     add_survey_commands(sub)
+    add_web_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser
