@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from actions.migrate import upgrade
 from actions.seed import seed_demo
+from actions.seed_activity import ActivitySummary, seed_activity
 from actions.surveys.definitions import DefinitionError
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
@@ -39,16 +40,23 @@ def cmd_db_upgrade(args: argparse.Namespace, config: Settings) -> int:
 
 
 def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
-    """Load the demo data (idempotent)."""
+    """Load the demo data (idempotent); with ``--demo`` also months of demo activity for the dashboard."""
 
-    async def seed() -> bool:
+    async def seed() -> tuple[bool, ActivitySummary | None]:
         services = build_services(config)
         try:
-            return await seed_demo(services.db)
+            added = await seed_demo(services.db)
+            return added, await seed_activity(services.db) if args.demo else None
         finally:
             await services.aclose()
 
-    print("demo data added" if asyncio.run(seed()) else "demo data already present")
+    added, activity = asyncio.run(seed())
+    if activity is not None:
+        print(activity.line())
+    elif args.demo:
+        print("demo activity already present")
+    else:
+        print("demo data added" if added else "demo data already present")
     return 0
 
 
@@ -215,7 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
         with_config=True, func=cmd_db_upgrade
     )
-    db_sub.add_parser("seed", help="load the demo data").set_defaults(with_config=True, func=cmd_db_seed)
+    seed = db_sub.add_parser("seed", help="load the demo data")
+    seed.add_argument(
+        "--demo", action="store_true", help="also add a few months of pseudonymous activity (the dashboard's)"
+    )
+    seed.set_defaults(with_config=True, func=cmd_db_seed)
 
     kb_commands = add_kb_commands(sub)
     gaps = kb_commands.add_parser("gaps", help="unanswered and 👎 questions, by country, topic and language")
