@@ -252,8 +252,9 @@ async def _broadcast(
         )
         if state == "unreachable":
             unreachable[person.pseudonym] = at
-        elif state == "skipped":  # stopped invitations between the coach's confirmation and the send
+        elif state == "skipped":  # sent /stop_invitations between the coach's confirmation and the send
             person.invitations = False
+            demo.log(person, confirmed + (at - confirmed) * demo.rng.random(), "out", "invitations_off")
         elif state == "sent" and demo.chance(0.035):  # tapped "Stop invitations"
             person.invitations = False
             demo.log(person, at + timedelta(minutes=demo.rng.randrange(1, 180)), "out", "invitations_off")
