@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import ArticleFeedback, MessageLog, Seeded, Ticket, User, utcnow
-from actions.seed_activity_base import DEMO_TELEGRAM_BASE, SEED, Demo, Person, make_people
+from actions.seed_activity_base import DEMO_TELEGRAM_BASE, SEED, Demo, Person, bulk, make_people
 from actions.seed_activity_events import add_events
 from actions.seed_activity_outreach import add_broadcasts, add_mentoring
 from actions.seed_activity_questions import QUESTION_INTENTS, Conversations, Library, converse
@@ -125,14 +124,14 @@ async def _write(
     session: AsyncSession, demo: Demo, talk: Conversations, unreachable: dict[str, datetime]
 ) -> None:
     """The people, the message log, the votes and the tickets, in bulk."""
-    await session.execute(insert(User), [_user(demo, p, unreachable) for p in demo.people])
+    await bulk(session, User, [_user(demo, p, unreachable) for p in demo.people])
     for row in demo.messages:
         row["created_at"] = min(row["created_at"], demo.now)
-    await session.execute(insert(MessageLog), demo.messages)
+    await bulk(session, MessageLog, demo.messages)
     if talk.votes:
-        await session.execute(insert(ArticleFeedback), list(talk.votes.values()))
+        await bulk(session, ArticleFeedback, list(talk.votes.values()))
     if talk.tickets:
-        await session.execute(insert(Ticket), talk.tickets)
+        await bulk(session, Ticket, talk.tickets)
 
 
 def _user(demo: Demo, person: Person, unreachable: dict[str, datetime]) -> dict[str, Any]:

@@ -13,12 +13,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.events import COUNTRY_ZONES, FINISH_JOB, card_subject
 from actions.models import Enrolment, Event, Job, aware
-from actions.seed_activity_base import Demo, Person
+from actions.seed_activity_base import Demo, Person, bulk
 
 CITIES = {"IT": "Milano", "DE": "Berlin", "SI": "Ljubljana", "HR": "Zagreb", "HU": "Budapest"}
 VENUES = {
@@ -144,7 +143,7 @@ async def add_events(session: AsyncSession, demo: Demo) -> list[EventRun]:
                     max_attempts=5,
                 )
             )
-    await session.execute(insert(Enrolment), rows)
+    await bulk(session, Enrolment, rows)
     return runs
 
 

@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.mentor_ranking import Candidate, Wish, proposals, rank
 from actions.mentoring import AVAILABILITY, DECLINE_REASONS
 from actions.models import Broadcast, BroadcastOutbox, Mentor, MentoringRequest
-from actions.seed_activity_base import Demo, Person
+from actions.seed_activity_base import Demo, Person, bulk
 from actions.seed_activity_events import EventRun
 
 #: Reasons the sender records (``bot.broadcast_lane``): 403 unreachable, a network error five times.
 UNREACHABLE, FAILED, SKIPPED = "403", "TimedOut", "no longer takes invitations"
+BACKLOG = 3  # the newest requests still wait for a coach
+UNDELIVERED = 12  # one approval in this many never reached the person (stays "approved")
+#: Outcomes per 1000 recipients (at least one of each).
+OUTCOMES = {"sent": 940, "unreachable": 38, "failed": 12, "skipped": 10}
 NEWS = {
     "en": "New in InterHub: ask about permits, taxes, marketing and staff in your own language.",
     "it": "Novità su InterHub: chiedi di permessi, tasse, marketing e personale nella tua lingua.",
@@ -52,6 +56,7 @@ class Mentors:
 
     rows: list[Mentor]
     held: dict[int, list[Pairing]] = field(default_factory=dict)
+    approved: int = 0
 
     def taken(self, mentor_id: int, start: datetime, end: datetime | None) -> int:
         """Places of the mentor in use at some moment of [start, end)."""
@@ -89,16 +94,17 @@ async def add_mentoring(session: AsyncSession, demo: Demo) -> list[dict[str, Any
             at = person.joined + timedelta(days=demo.rng.expovariate(1 / 12))
             if at < demo.now - timedelta(hours=1):
                 asking.append((demo.daytime(demo.weekday_biased(at, timedelta(days=2))), person))
+    asking.sort(key=lambda a: (a[0], a[1].number))
     rows = [
-        _request(demo, mentors, person, at)
-        for at, person in sorted(asking, key=lambda a: (a[0], a[1].number))
+        _request(demo, mentors, person, at, waiting=number >= len(asking) - BACKLOG)
+        for number, (at, person) in enumerate(asking)
     ]
     if rows:
-        await session.execute(insert(MentoringRequest), rows)
+        await bulk(session, MentoringRequest, rows)
     return rows
 
 
-def _request(demo: Demo, mentors: Mentors, person: Person, at: datetime) -> dict[str, Any]:
+def _request(demo: Demo, mentors: Mentors, person: Person, at: datetime, *, waiting: bool) -> dict[str, Any]:
     languages = (person.language,) if person.language == "en" or demo.chance(0.5) else (person.language, "en")
     wish = Wish(person.trade, languages, person.home)
     ids = [m.mentor.id for m in proposals(mentors.candidates(at), wish)]
@@ -127,14 +133,15 @@ def _request(demo: Demo, mentors: Mentors, person: Person, at: datetime) -> dict
         withdrawn = at + (min(handled, demo.now) - at) * demo.rng.random()
         row.update(state="cancelled", updated_at=withdrawn)
         return row
-    if handled >= demo.now or (demo.now - at < timedelta(days=3) and demo.chance(0.4)):
+    if waiting or handled >= demo.now:
         return row  # still waiting for a coach
     row.update(handled_at=handled, updated_at=handled)
     if demo.chance(0.16):
         reasons = dict(zip(DECLINE_REASONS, (4, 2, 1, 2), strict=True))
         row.update(state="declined", decline_reason=demo.pick(reasons))
         return row
-    ended = _ending(demo, row, handled)
+    mentors.approved += 1
+    ended = _ending(demo, row, handled, delivered=mentors.approved % UNDELIVERED != 0)
     fitting = [chosen] if chosen is not None else []
     fitting += [m.mentor.id for m in rank(mentors.candidates(handled), wish, need_language=False)]
     by_id = {m.id: m for m in mentors.rows}
@@ -147,9 +154,10 @@ def _request(demo: Demo, mentors: Mentors, person: Person, at: datetime) -> dict
     return row
 
 
-def _ending(demo: Demo, row: dict[str, Any], handled: datetime) -> datetime | None:
-    """Approved, then active once introduced; completed or cancelled weeks later, or still going."""
-    if demo.now - handled < timedelta(days=3) and demo.chance(0.6):
+def _ending(demo: Demo, row: dict[str, Any], handled: datetime, *, delivered: bool) -> datetime | None:
+    """Approved, then active once the introduction reached the person (``mentoring.introduce``);
+    completed or cancelled weeks later, or still going."""
+    if not delivered:  # the person had blocked the bot: the request stays approved
         row["state"] = "approved"
         return None
     row.update(state="active", updated_at=handled + timedelta(minutes=demo.rng.randrange(1, 30)))
@@ -192,6 +200,20 @@ async def add_broadcasts(
     return counts
 
 
+def _outcomes(demo: Demo, count: int) -> list[str]:
+    """The sender's result for each of ``count`` recipients, in random order: mostly sent, a few of each
+    other state (once there are enough recipients for that)."""
+    states = (
+        []
+        if count < 20
+        else [s for s, share in OUTCOMES.items() for _ in range(max(1, count * share // 1000))]
+    )
+    states = [s for s in states if s != "sent"]
+    states += ["sent"] * (count - len(states))
+    demo.rng.shuffle(states)
+    return states
+
+
 def _office_hours(day: datetime) -> datetime:
     while day.weekday() >= 5:
         day -= timedelta(days=1)
@@ -231,10 +253,10 @@ async def _broadcast(
     )
     session.add(row)
     await session.flush()
+    states = _outcomes(demo, len(recipients))
     outbox, at = [], confirmed
-    for person in recipients:
+    for person, state in zip(recipients, states, strict=True):
         at += timedelta(seconds=demo.rng.uniform(0.034, 0.2))
-        state = demo.pick({"sent": 940, "unreachable": 38, "failed": 12, "skipped": 10})
         attempts = {"sent": 1, "unreachable": 1, "failed": 5, "skipped": 0}[state]
         reason = {"sent": None, "unreachable": UNREACHABLE, "failed": FAILED, "skipped": SKIPPED}[state]
         outbox.append(
@@ -260,5 +282,5 @@ async def _broadcast(
             demo.log(person, at + timedelta(minutes=demo.rng.randrange(1, 180)), "out", "invitations_off")
     row.finished_at = at + timedelta(seconds=2)
     if outbox:
-        await session.execute(insert(BroadcastOutbox), outbox)
+        await bulk(session, BroadcastOutbox, outbox)
     return len(outbox)

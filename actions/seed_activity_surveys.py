@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.events import EVENT_FEEDBACK_FORM
 from actions.models import SurveyAnswer, SurveyInvitation, SurveyResponse
-from actions.seed_activity_base import Demo, Person
+from actions.seed_activity_base import Demo, Person, bulk
 from actions.seed_activity_events import EventRun
 from actions.surveys.answers import check_value
 from actions.surveys.definitions import Definition, Definitions, Question
@@ -130,10 +129,10 @@ async def add_responses(
                 assert form is not None
                 walks.append(respond(demo, form, person, begun, event_id=run.id))
     if invitations:
-        await session.execute(insert(SurveyInvitation), invitations)
+        await bulk(session, SurveyInvitation, invitations)
     session.add_all(walk.row for walk in walks)
     await session.flush()
     answers = [{"response_id": w.row.id, **answer} for w in walks for answer in w.answers]
     if answers:
-        await session.execute(insert(SurveyAnswer), answers)
+        await bulk(session, SurveyAnswer, answers)
     return walks
