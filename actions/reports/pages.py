@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from actions.models import MessageLog
-from actions.reports import overview, sources
+from actions.reports import (
+    broadcasts,
+    funnel,
+    handover,
+    mentoring,
+    overview,
+    questionnaire,
+    questions,
+    sources,
+)
 from actions.reports.model import MIN_PEOPLE, Filters, Page, Scope
 from actions.reports.query import ScopeError, Source, check_scope
 from core.db import Database
@@ -30,6 +39,12 @@ PAGES: tuple[str, ...] = (
 Builder = Callable[[Database, Filters, Scope], Awaitable[Page]]
 BUILDERS: dict[str, Builder] = {
     "overview": overview.build,
+    "questions": questions.build,
+    "handover": handover.build,
+    "funnel": funnel.build,
+    "mentoring": mentoring.build,
+    "questionnaire": questionnaire.build,
+    "broadcasts": broadcasts.build,
 }
 
 

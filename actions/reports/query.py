@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, literal, not_, select, true
+from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, literal, not_, select, true, tuple_
 
 from actions.models import User
 from actions.reports.model import Cell, Filters, Scope
@@ -248,3 +248,41 @@ def mean(total: Cell, count: Cell) -> Cell:
 def label(text: object) -> Cell:
     """A row label (describes no one by itself)."""
     return Cell(str(text))
+
+
+async def top(
+    db: Database,
+    src: Source,
+    period: Period,
+    filters: Filters,
+    scope: Scope,
+    measures: Mapping[str, Measure],
+    keys: Sequence[Expr],
+    by: str,
+    limit: int,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> tuple[list[tuple[tuple[Any, ...], dict[str, Cell]]], dict[str, Cell] | None]:
+    """The ``limit`` largest groups by measure ``by``, and the rest as one group (None when no rest).
+
+    The rest is its own aggregate query (its distinct people cannot be added up from the groups).
+    """
+    rows = await grouped(db, src, period, filters, scope, measures, keys=keys, where=where)
+    ranked = sorted(rows.items(), key=lambda kv: (-_number(kv[1][by].value), [str(k) for k in kv[0]]))
+    head, tail = ranked[:limit], ranked[limit:]
+    if not tail:
+        return head, None
+    shown = [key for key, _ in head]
+    outside = not_(tuple_(*keys).in_(shown)) if len(keys) > 1 else not_(keys[0].in_([k[0] for k in shown]))
+    rest = await grouped(db, src, period, filters, scope, measures, where=[*where, outside])
+    return head, rest[()]
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def json_list_length(db: Database, column: Expr, key: str) -> Expr:
+    """The length of the JSON list ``column[key]`` (0 when missing), on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "sqlite":
+        return func.coalesce(func.json_array_length(column, f"$.{key}"), 0)
+    return func.coalesce(func.json_array_length(column.op("->")(key)), 0)

@@ -9,7 +9,14 @@ from typing import Any
 from actions.models import (
     ArticleFeedback,
     Base,
+    Broadcast,
+    BroadcastOutbox,
+    Enrolment,
+    Event,
+    MentoringRequest,
     MessageLog,
+    SurveyAnswer,
+    SurveyResponse,
     Ticket,
     User,
 )
@@ -143,8 +150,143 @@ class World:
             )
         )
 
+    def event(self, event_id: int, day: int, *, country: str = "IT", status: str = "finished") -> int:
+        """An event starting ``day``; returns its id."""
+        self.rows.append(
+            Event(
+                id=event_id,
+                title=f"Workshop {event_id}",
+                language="en",
+                starts_at=at(day, 17),
+                ends_at=at(day, 19),
+                timezone="Europe/Rome",
+                country=country,
+                city="Roma",
+                status=status,
+                organiser="coach",
+            )
+        )
+        return event_id
+
+    def enrol(
+        self, event_id: int, pseudonym: str, status: str = "confirmed", *, seen_day: int | None = 0
+    ) -> None:
+        """A place at an event (shown the card on ``seen_day`` first, unless None)."""
+        if seen_day is not None:
+            self.out(pseudonym, seen_day, intent="event", subject=f"event:{event_id}")
+        self.rows.append(
+            Enrolment(
+                event_id=event_id,
+                pseudonym=pseudonym,
+                status=status,
+                waitlist_seq=1 if status == "waitlisted" else None,
+            )
+        )
+
+    def response(
+        self,
+        pseudonym: str,
+        day: int,
+        answers: dict[str, Any],
+        *,
+        survey: str = "evaluation",
+        event_id: int = 0,
+        submitted: bool = True,
+        current: str | None = None,
+        language: str = "it",
+        country: str | None = "IT",
+        skipped: tuple[str, ...] = (),
+    ) -> None:
+        """A questionnaire response with its answers (``skipped`` ones stored as skipped)."""
+        number = next(_ids)
+        self.rows.append(
+            SurveyResponse(
+                id=number,
+                pseudonym=pseudonym,
+                survey=survey,
+                version=1,
+                event_id=event_id,
+                status="submitted" if submitted else "paused",
+                current=None if submitted else current,
+                language=language,
+                country=country,
+                started_at=at(day),
+                submitted_at=at(day, 13) if submitted else None,
+            )
+        )
+        for question, value in answers.items():
+            self.rows.append(
+                SurveyAnswer(
+                    response_id=number, question=question, value={"value": value}, answered_at=at(day)
+                )
+            )
+        for question in skipped:
+            self.rows.append(
+                SurveyAnswer(
+                    response_id=number,
+                    question=question,
+                    value={"value": None},
+                    skipped=True,
+                    answered_at=at(day),
+                )
+            )
+
+    def mentoring(
+        self,
+        pseudonym: str,
+        day: int,
+        *,
+        state: str = "requested",
+        approved_after: float | None = None,
+        proposals: int = 1,
+        country: str = "IT",
+        ended_day: int | None = None,
+    ) -> None:
+        """A mentoring request, handled ``approved_after`` hours later (approved, or declined by state)."""
+        handled = None if approved_after is None else at(day) + timedelta(hours=approved_after)
+        self.rows.append(
+            MentoringRequest(
+                pseudonym=pseudonym,
+                sector="food",
+                languages="it",
+                country=country,
+                availability="flexible",
+                proposals={"ids": list(range(1, proposals + 1))},
+                state=state,
+                created_at=at(day),
+                handled_at=handled,
+                updated_at=at(ended_day) if ended_day is not None else (handled or at(day)),
+            )
+        )
+
+    def broadcast(self, broadcast_id: int, day: int, outcomes: dict[str, list[str]]) -> None:
+        """A broadcast confirmed on ``day``; ``outcomes`` maps an outbox state to its recipients."""
+        self.rows.append(
+            Broadcast(
+                id=broadcast_id,
+                text="Hello",
+                language="en",
+                state="done",
+                confirmed_at=at(day),
+                created_at=at(day),
+            )
+        )
+        for state, people in outcomes.items():
+            for pseudonym in people:
+                self.rows.append(
+                    BroadcastOutbox(
+                        broadcast_id=broadcast_id,
+                        pseudonym=pseudonym,
+                        state=state,
+                        sent_at=at(day, 14) if state == "sent" else None,
+                    )
+                )
+
     async def save(self, db: Database) -> None:
         """Write everything."""
+        order = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
         async with db.transaction() as session:
-            session.add_all(self.rows)
+            for row in sorted(self.rows, key=lambda r: order[r.__tablename__]):
+                session.add(row)
+                await session.flush()
         self.rows = []
