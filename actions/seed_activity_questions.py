@@ -115,7 +115,8 @@ def converse(demo: Demo, library: Library, person: Person, talk: Conversations) 
         if intent in QUESTION_INTENTS:
             last = _question(demo, library, person, talk, at, intent)
             continue
-        demo.log(person, at, "in", intent, confidence=round(demo.rng.uniform(0.62, 0.99), 4), answered=False)
+        confidence = round(demo.rng.uniform(0.62, 0.99), 4)  # the NLU's, for an intent it trusts
+        demo.log(person, at, "in", intent, country=person.country, confidence=confidence, answered=False)
         demo.log(person, at + timedelta(seconds=1), "out", intent)
         if intent == "talk_to_human" and last is not None and demo.chance(0.6):
             _ticket(demo, person, talk, at + timedelta(seconds=demo.rng.randrange(5, 90)), last)
@@ -215,7 +216,7 @@ def _vote(
 
 def _ticket(demo: Demo, person: Person, talk: Conversations, at: datetime, question: dict[str, Any]) -> None:
     """Opened by "Ask a coach"; answered hours or days later, or still open."""
-    demo.log(person, at, "out", "handover", language=question["language"])
+    demo.log(person, at, "out", "handover")
     country = question["country"] or person.home
     hours = math.exp(demo.rng.gauss(math.log(ANSWER_HOURS[country]), 0.9))
     answered_at = at + timedelta(hours=min(max(hours, 0.3), 6 * 24))
