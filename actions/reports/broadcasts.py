@@ -63,6 +63,7 @@ def _measures(db: Database) -> dict[str, Measure]:
         wanted = state.in_(PENDING) if column.key == "pending" else state == column.key
         found[column.key] = Measure("rows", wanted)
     found["opt_outs"] = Measure("rows", (state == "sent") & _opted_out(db))
+    found["stayed"] = Measure("rows", (state == "sent") & ~_opted_out(db))
     return found
 
 
@@ -87,7 +88,8 @@ async def build(db: Database, filters: Filters, scope: Scope) -> Page:
         Layout(
             [Column("broadcast", N_("Broadcast"), "label"), Column("date", N_("Date"), "label")],
             FIGURES,
-            sums=((states, "recipients"),),
+            hidden=("stayed",),
+            sums=((states, "recipients"), (("opt_outs", "stayed"), "sent")),
         ),
         body,
         total,

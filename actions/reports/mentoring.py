@@ -42,6 +42,7 @@ def _measures(db: Database) -> dict[str, Measure]:
         "matched": Measure("rows", json_list_length(db, MentoringRequest.proposals, "ids") > 0),
         "approved": Measure("rows", approved),
         "declined": Measure("rows", MentoringRequest.state == "declined"),
+        "other": Measure("rows", ~approved & (MentoringRequest.state != "declined")),  # waiting, withdrawn
         "hours_total": Measure(
             "sum",
             approved,
@@ -85,7 +86,9 @@ async def build(db: Database, filters: Filters, scope: Scope) -> Page:
     ]
     metrics.append(Metric("hours", N_("Mean time to approval"), "hours", *hours))
     pairs = [await _active_pairs(db, p, filters, scope) for p in (period, period.previous())]
-    ledger.track(*pairs, *before.values())
+    ledger.track(*pairs)
+    for cells in (now, before):  # requests − approved must not give back a small group either
+        ledger.relate([cells["approved"], cells["declined"], cells["other"]], cells["requests"])
     metrics.append(Metric("active_pairs", N_("Active pairs"), "count", *pairs))
     tables = []
     for key, title, column, heading in (
@@ -98,7 +101,8 @@ async def build(db: Database, filters: Filters, scope: Scope) -> Page:
             [Column(name, heading, "label")],
             FIGURES,
             [Mean("hours", N_("Mean time to approval"), "hours_total", "approved")],
-            hidden=("hours_total",),
+            hidden=("hours_total", "other"),
+            sums=((("approved", "declined", "other"), "requests"),),
         )
         tables.append(
             breakdown(

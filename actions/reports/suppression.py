@@ -34,6 +34,12 @@ The window that remains (known, accepted for now):
   smallest, so such a case needs unusual data; it is not ruled out.
 - **Distinct people across groups** are treated as if they added up (conservative for the audit); the
   inequalities between a distinct total and its groups are not otherwise checked.
+- **Nested stages that are not partitions**: invited − enrolled and attended − evaluated on the funnel
+  page (a person may enrol without being shown the card) are not protected. Exact partitions are:
+  answered + not answered = questions, approved + declined + other = requests, attended + waiting +
+  other = enrolled, opt-outs + the rest = sent, completed + unfinished = started.
+- **Across pages.** Relations are audited within a page; a figure hidden on one page as a
+  complementary cell may be shown on another (totals are chosen last, so this needs unusual data).
 - **Different accounts.** A partner of IT and DE and another of IT alone see different scopes; the
   difference of their pages is not checked (accounts are not meant to be pooled).
 """
