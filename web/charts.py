@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from actions.reports.model import Cell, Chart, Kind, Table
+from actions.reports.model import Cell, Chart, Column, Kind, Table
 
 SUPPRESSED = "< 5"
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 30, 64
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP = 56, 12, 30
+BOTTOM, BOTTOM_ROTATED = 30, 90  # room for the x labels, straight or turned
+MANY = 6  # more x labels than this are turned
 SERIES_COLOURS = 6  # CSS classes s0…s5
-Format = Callable[[Cell, Kind], str]
+Format = Callable[[Cell, Column], str]  # the text of a cell of a column, as on the page
 Label = Callable[[str], str]
 
 
@@ -49,14 +51,14 @@ def _number(cell: Cell) -> float | None:
 def _series(table: Table, chart: Chart, label: Label, fmt: Format) -> tuple[list[str], list[Series]]:
     keys = [column.key for column in table.columns]
     x_at = keys.index(chart.x)
-    xs = [label(str(row[x_at].value)) if row[x_at].value is not None else "" for row in table.rows]
+    xs = [fmt(row[x_at], table.columns[x_at]) for row in table.rows]
     series: list[Series] = []
     for key in chart.series:
         column = table.columns[keys.index(key)]
         points = [
             Point(
                 _number(row[keys.index(key)]),
-                fmt(row[keys.index(key)], column.kind),
+                fmt(row[keys.index(key)], column),
                 row[keys.index(key)].suppressed,
             )
             for row in table.rows
@@ -86,8 +88,10 @@ def _tick(value: float) -> str:
 class Canvas:
     """Collects SVG elements for one chart; every text is escaped."""
 
-    def __init__(self, uid: str, title: str) -> None:
+    def __init__(self, uid: str, title: str, labels: int = 0) -> None:
         self.uid = uid
+        self.rotate = labels > MANY
+        self.bottom = BOTTOM_ROTATED if self.rotate else BOTTOM
         self.parts: list[str] = [
             f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{uid}-t" '
             f'xmlns="http://www.w3.org/2000/svg">',
@@ -140,7 +144,7 @@ class Canvas:
         self, top: float, step: float, fmt: Callable[[float], str] = _tick
     ) -> Callable[[float], float]:
         """Grid lines and tick labels; returns the value → y mapping."""
-        plot = HEIGHT - TOP - BOTTOM
+        plot = HEIGHT - TOP - self.bottom
 
         def y(value: float) -> float:
             return TOP + plot * (1 - value / top)
@@ -156,12 +160,14 @@ class Canvas:
 
     def x_labels(self, xs: list[str], centre: Callable[[int], float]) -> None:
         """Labels under the plot, rotated when there are many."""
-        rotate = len(xs) > 6
         every = max(1, math.ceil(len(xs) / 16))
         for index, text in enumerate(xs):
             if index % every == 0:
-                anchor = "end" if rotate else "middle"
-                self.text(centre(index), HEIGHT - BOTTOM + 16, _short(text), "xlabel", anchor, rotate)
+                anchor = "end" if self.rotate else "middle"
+                y = HEIGHT - self.bottom + 16
+                self.text(
+                    centre(index), y, _short(text, 14 if self.rotate else 16), "xlabel", anchor, self.rotate
+                )
 
     def svg(self) -> str:
         """The finished SVG element."""
@@ -262,7 +268,7 @@ def render_chart(table: Table, *, label: Label, fmt: Format, uid: str) -> str | 
     if chart is None or chart.kind == "none" or not table.rows or not chart.series:
         return None
     xs, series = _series(table, chart, label, fmt)
-    canvas = Canvas(uid, label(table.title))
+    canvas = Canvas(uid, label(table.title), labels=len(xs))
     if chart.kind == "funnel":
         if len(series) == 1:
             _funnel(canvas, xs, series[0].points)
@@ -275,11 +281,12 @@ def render_chart(table: Table, *, label: Label, fmt: Format, uid: str) -> str | 
                 _bars(canvas, xs, series)
                 return canvas.svg()
             keys = [column.key for column in table.columns]
+            columns = [table.columns[keys.index(s.key)] for s in series]
             cells = [source[keys.index(s.key)] for s in series]
             _funnel(
                 canvas,
                 [s.name for s in series],
-                [Point(_number(c), fmt(c, s.kind), c.suppressed) for c, s in zip(cells, series, strict=True)],
+                [Point(_number(c), fmt(c, col), c.suppressed) for c, col in zip(cells, columns, strict=True)],
             )
         return canvas.svg()
     canvas.legend(series)

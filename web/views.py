@@ -13,25 +13,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from actions.models import COUNTRIES, SECTORS
-from actions.reports.model import Filters, Page, Scope, Table
+from actions.reports.model import Cell, Column, Filters, Page, Scope, Table
 from core.i18n import LANGUAGE_NAMES, N_
 from web.auth import context, current_session, forbidden, language_of, render
 from web.charts import render_chart
 from web.filters import BadFilter, OutOfScope, parse_filters, query_string
-from web.format import plain, shown
+from web.format import COUNTRY_NAMES, SECTOR_NAMES, plain, shown
 from web.i18n import web_translator
 from web.sessions import Session
 
 log = logging.getLogger(__name__)
 
-COUNTRY_NAMES = {
-    "IT": N_("Italy"),
-    "DE": N_("Germany"),
-    "SI": N_("Slovenia"),
-    "HR": N_("Croatia"),
-    "HU": N_("Hungary"),
-}
-SECTOR_NAMES = {"fashion": N_("Fashion"), "design": N_("Design"), "food": N_("Food"), "other": N_("Other")}
 PAGE_NAMES = {
     "overview": N_("Overview"),
     "questions": N_("Questions"),
@@ -105,12 +97,17 @@ def _options(found: dict[str, list[str]], scope: Scope) -> dict[str, list[Option
 
 def _table(table: Table, page_key: str, filters: Filters, lang: str, index: int) -> RenderedTable:
     _ = web_translator(lang)
-    kinds = [column.kind for column in table.columns]
 
-    def cells(row: list) -> list[tuple[str, str, str]]:  # type: ignore[type-arg]
-        return [(shown(c, k, _, lang), plain(c, k, _), k) for c, k in zip(row, kinds, strict=True)]
+    def text(cell: Cell, column: Column) -> str:
+        return shown(cell, column, _, lang)
 
-    chart = render_chart(table, label=_, fmt=lambda cell, kind: shown(cell, kind, _, lang), uid=f"c{index}")
+    def cells(row: list[Cell]) -> list[tuple[str, str, str]]:
+        return [
+            (text(cell, column), plain(cell, column.kind, _), column.kind)
+            for cell, column in zip(row, table.columns, strict=True)
+        ]
+
+    chart = render_chart(table, label=_, fmt=text, uid=f"c{index}")
     return RenderedTable(
         key=table.key,
         title=_(table.title),
@@ -160,8 +157,8 @@ async def page(request: Request) -> Response:
         metrics=[
             (
                 _(metric.label),
-                shown(metric.current, metric.kind, _, lang),
-                shown(metric.previous, metric.kind, _, lang),
+                shown(metric.current, Column(metric.key, metric.label, metric.kind), _, lang),
+                shown(metric.previous, Column(metric.key, metric.label, metric.kind), _, lang),
                 metric.key,
             )
             for metric in report.metrics

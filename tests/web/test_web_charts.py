@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from actions.reports.model import Cell, Chart, Column, Kind, Table
+from actions.reports.model import Cell, Chart, Column, Table
 from web.charts import nice_ceiling, render_chart
 
 
-def fmt(cell: Cell, kind: Kind) -> str:
+def fmt(cell: Cell, column: Column) -> str:
     return "< 5" if cell.suppressed else str(cell.value)
 
 

@@ -145,7 +145,7 @@ async def test_a_suppressed_cell_is_shown_as_under_5_in_the_table_the_chart_and_
     assert croatia[2] == "< 5"
     html = section(page.text, "by_country")
     assert '<td class="count hidden-cell" data-value="&lt; 5">&lt; 5</td>' in html
-    assert 'class="suppressed"' in html and "HR · People: &lt; 5" in html
+    assert 'class="suppressed"' in html and "Croatia · People: &lt; 5" in html
     assert 'data-value="3"' not in html  # the hidden figure is nowhere in the page
 
 
