@@ -39,3 +39,18 @@ def all_cells(page: Page) -> list[Cell]:
         for row in [*table.rows, *([table.total] if table.total is not None else [])]:
             found += row
     return found
+
+
+def keyed(page: Page) -> dict[tuple[object, ...], Cell]:
+    """Every figure of the page by (table, row labels, column), metrics by ("metric", key, period)."""
+    found: dict[tuple[object, ...], Cell] = {}
+    for m in page.metrics:
+        found[("metric", m.key, "current")] = m.current
+        found[("metric", m.key, "previous")] = m.previous
+    for table in page.tables:
+        for row in [*table.rows, *([table.total] if table.total is not None else [])]:
+            labels = tuple(c.value for c, col in zip(row, table.columns, strict=True) if col.kind == "label")
+            for cell, col in zip(row, table.columns, strict=True):
+                if col.kind != "label":
+                    found[(table.key, labels, col.key)] = cell
+    return found

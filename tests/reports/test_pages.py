@@ -107,7 +107,8 @@ async def test_questionnaire(services: Services, standard: Groups) -> None:
         ["it", 6, 6, 0, 100.0],
         ["Total", 11, 11, 0, 100.0],
     ]
-    # NPS: it 6 × 10 → 100; ar 5 × 5 → −100; all (6 − 5) / 11 → 9.1. CUQ of A: ((32 − 8) + (40 − 16)) × 100/64.
+    # NPS: it 6 × 10 → 100; ar 5 × 5 → −100; all (6 − 5) / 11 → 9.1.
+    # CUQ of A: ((32 − 8) + (40 − 16)) × 100/64 = 75.
     assert rows(page.table("scores_evaluation_v1")) == [
         ["ar", 5, 0, -100.0, None],
         ["it", 6, 6, 100.0, 75.0],
