@@ -120,11 +120,14 @@ class Demo:
         """True with this probability."""
         return self.rng.random() < probability
 
-    def daytime(self, day: datetime) -> datetime:
-        """A moment on the day of ``day`` at a plausible hour (UTC), never after now."""
+    def daytime(self, day: datetime, after: datetime | None = None) -> datetime:
+        """A moment on the day of ``day`` at a plausible hour (UTC), not before ``after``, never after now."""
         hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
         moment = day.replace(hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60))
-        return min(moment, self.now - timedelta(minutes=self.rng.randrange(1, 90)))
+        if after is not None:
+            moment = max(moment, after + timedelta(minutes=self.rng.randrange(2, 40)))
+        moment = min(moment, self.now - timedelta(minutes=self.rng.randrange(1, 90)))
+        return moment if after is None else max(moment, after + timedelta(seconds=90))
 
     def weekday_biased(self, moment: datetime, spread: timedelta) -> datetime:
         """``moment`` moved to a weekday now and then: weekends are quieter."""

@@ -147,9 +147,8 @@ async def add_events(session: AsyncSession, demo: Demo) -> list[EventRun]:
     return runs
 
 
-def _pool(demo: Demo, event: Event) -> list[Person]:
+def _pool(demo: Demo, event: Event, closes: datetime) -> list[Person]:
     """People likely to see the event: in its country (and in its sectors), known before it closes."""
-    closes = min(aware(event.starts_at), demo.now)
     sectors = set(filter(None, event.sectors.split(",")))
     found = []
     for person in demo.people:
@@ -171,17 +170,19 @@ def _places(demo: Demo, event: Event, run: EventRun) -> list[dict[str, Any]]:
         closes = aware(event.updated_at) - timedelta(hours=1)
     busy = 1.3 if event.country in ("IT", "DE") else 1.0
     wanted = int((event.capacity or demo.rng.randrange(14, 30)) * demo.rng.uniform(0.85, 1.6) * busy)
-    pool = _pool(demo, event)
+    pool = _pool(demo, event, closes)
     ranked = sorted(pool, key=lambda p: demo.rng.random() ** (1 / (0.5 + p.mood)), reverse=True)
     coming, onlookers = ranked[:wanted], ranked[wanted : wanted + int(wanted * 1.3)]
     actions: list[tuple[datetime, int, str, Person]] = []
     for person in coming:
-        at = max(opens, person.joined) + demo.rng.random() * (closes - max(opens, person.joined))
+        first = max(opens, person.joined + timedelta(minutes=5))
+        at = first + demo.rng.random() * (closes - first)
         actions.append((at, person.number, "enrol", person))
         if demo.chance(0.12):
             actions.append((at + demo.rng.random() * (closes - at), person.number, "cancel", person))
     for person in onlookers:  # saw the card, did not enrol
-        at = max(opens, person.joined) + demo.rng.random() * (closes - max(opens, person.joined))
+        first = max(opens, person.joined + timedelta(minutes=5))
+        at = first + demo.rng.random() * (closes - first)
         demo.log(person, at, "out", "event_card", subject=card_subject(event.id))
     places: dict[str, dict[str, Any]] = {}
     seq = 0

@@ -93,7 +93,8 @@ async def add_mentoring(session: AsyncSession, demo: Demo) -> list[dict[str, Any
         if person.has_consent and demo.chance(0.14):
             at = person.joined + timedelta(days=demo.rng.expovariate(1 / 12))
             if at < demo.now - timedelta(hours=1):
-                asking.append((demo.daytime(demo.weekday_biased(at, timedelta(days=2))), person))
+                moment = demo.daytime(demo.weekday_biased(at, timedelta(days=2)), after=person.joined)
+                asking.append((moment, person))
     asking.sort(key=lambda a: (a[0], a[1].number))
     rows = [
         _request(demo, mentors, person, at, waiting=number >= len(asking) - BACKLOG)
@@ -110,7 +111,7 @@ def _request(demo: Demo, mentors: Mentors, person: Person, at: datetime, *, wait
     ids = [m.mentor.id for m in proposals(mentors.candidates(at), wish)]
     chosen = ids[0 if demo.chance(0.7) else -1] if ids and demo.chance(0.55) else None
     for step, intent in enumerate(("request_mentoring", "mentoring_proposals", "request_mentoring")):
-        demo.log(person, at + timedelta(seconds=20 * step - 60), "out", intent)
+        demo.log(person, at + timedelta(seconds=20 * step), "out", intent)
     row: dict[str, Any] = {
         "pseudonym": person.pseudonym,
         "need": None,

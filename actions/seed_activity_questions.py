@@ -103,7 +103,7 @@ def question_times(demo: Demo, person: Person) -> list[datetime]:
     times = [person.joined + timedelta(minutes=demo.rng.randrange(1, 15))]
     for _ in range(count - 1):
         moment = person.joined + demo.rng.random() * spell
-        times.append(demo.daytime(demo.weekday_biased(moment, timedelta(days=2))))
+        times.append(demo.daytime(demo.weekday_biased(moment, timedelta(days=2)), after=person.joined))
     return sorted(t for t in times if t < demo.now)
 
 

@@ -83,9 +83,10 @@ def respond(
         question = definition.question(current)
         assert question is not None
         demo.log(person, at, "out", "survey_question")
-        at += timedelta(seconds=demo.rng.randrange(6, 50))
-        if at >= demo.now or demo.chance(STOP_PER_QUESTION * (1.6 - person.mood)):
-            break
+        answered = at + timedelta(seconds=demo.rng.randrange(6, 50))
+        if answered >= demo.now or demo.chance(STOP_PER_QUESTION * (1.6 - person.mood)):
+            break  # left at this question: the response was last touched when it was asked
+        at = answered
         skip = not question.required and (question.type == "text" or demo.chance(0.07))
         value = None if skip else check_value(question, _value(demo, definition, question, person.mood))
         given[question.id] = value
@@ -94,13 +95,13 @@ def respond(
         )
         person.seen.append(at)
         current = first_open(definition, given, free_text, after=current)
-    row.current, row.updated_at = current, min(at, demo.now)
+    row.current, row.updated_at = current, at
     if current is None:
         row.status, row.submitted_at = "submitted", at
         demo.log(person, at, "out", "survey_done")
-    elif demo.chance(0.5) or at > demo.now - ACTIVE_WINDOW:
-        row.status = "paused"
-        demo.log(person, min(at, demo.now), "out", "survey_paused")
+    elif demo.chance(0.5) or at > demo.now - ACTIVE_WINDOW:  # tapped Pause (else just went away)
+        row.status, row.updated_at = "paused", min(at + timedelta(seconds=15), demo.now)
+        demo.log(person, row.updated_at, "out", "survey_paused")
     return walk
 
 

@@ -87,6 +87,15 @@ async def test_a_second_run_adds_nothing_and_every_country_language_and_sector_i
                 )
             )
         ).all()
+        spans = (
+            await session.execute(
+                select(User.created_at, func.min(MessageLog.created_at), func.max(MessageLog.created_at))
+                .add_columns(User.last_seen_at)
+                .join(MessageLog, MessageLog.pseudonym == User.pseudonym)
+                .group_by(User.id)
+            )
+        ).all()
+    assert all(joined <= first and last <= seen for joined, first, last, seen in spans)
     assert {c for c, _, _ in people if c} == set(COUNTRIES)
     assert {lang for _, lang, _ in people} == set(SUPPORTED_LANGUAGES)
     assert {s for _, _, s in people if s} == set(SECTORS)
@@ -228,6 +237,8 @@ async def test_events_mentoring_questionnaires_and_broadcasts_read_through_the_r
         value = answer.value["value"]
         assert answer.skipped == (value is None) and (value is None or check_value(question, value) == value)
     assert all((r.status == "submitted") == (r.current is None) for r in responses.values())
+    assert all(aware(r.updated_at) >= aware(r.started_at) for r in responses.values())
+    assert all(aware(a.answered_at) <= aware(responses[a.response_id].updated_at) for a in answers)
 
     assert len(broadcasts) == 2 and {b.state for b in broadcasts} == {"done"}
     views = [await services.broadcasts.get(b.id) for b in broadcasts]
