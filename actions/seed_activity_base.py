@@ -121,20 +121,20 @@ class Demo:
         return self.rng.random() < probability
 
     def daytime(self, day: datetime, after: datetime | None = None) -> datetime:
-        """A moment on the day of ``day`` at a plausible hour (UTC), not before ``after``, never after now."""
+        """A moment on the day of ``day`` at a plausible hour (UTC), not before ``after`` (may be after now:
+        the callers drop those)."""
         hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
         moment = day.replace(hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60))
         if after is not None:
             moment = max(moment, after + timedelta(minutes=self.rng.randrange(2, 40)))
-        moment = min(moment, self.now - timedelta(minutes=self.rng.randrange(1, 90)))
-        return moment if after is None else max(moment, after + timedelta(seconds=90))
+        return moment
 
     def weekday_biased(self, moment: datetime, spread: timedelta) -> datetime:
-        """``moment`` moved to a weekday now and then: weekends are quieter."""
+        """``moment`` moved on to a weekday now and then: weekends are quieter (may pass now)."""
         for _ in range(6):
             if moment.weekday() < 5 or self.chance(WEEKEND_KEEP):
                 return moment
-            moment = min(moment + self.rng.random() * spread, self.now - timedelta(minutes=5))
+            moment += self.rng.random() * spread
         return moment
 
     def log(
@@ -174,7 +174,7 @@ def joined_at(demo: Demo) -> datetime:
     u = demo.rng.random()
     days = WINDOW.days * math.log(1 + u * (math.exp(GROWTH) - 1)) / GROWTH  # density grows as e^(g·t)
     day = demo.weekday_biased(demo.start + timedelta(days=days), timedelta(days=3))
-    return demo.daytime(day)
+    return min(demo.daytime(day), demo.now - timedelta(minutes=demo.rng.randrange(20, 600)))
 
 
 def make_people(demo: Demo, count: int) -> list[Person]:

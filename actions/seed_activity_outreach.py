@@ -92,8 +92,8 @@ async def add_mentoring(session: AsyncSession, demo: Demo) -> list[dict[str, Any
     for person in demo.people:
         if person.has_consent and demo.chance(0.14):
             at = person.joined + timedelta(days=demo.rng.expovariate(1 / 12))
-            if at < demo.now - timedelta(hours=1):
-                moment = demo.daytime(demo.weekday_biased(at, timedelta(days=2)), after=person.joined)
+            moment = demo.daytime(demo.weekday_biased(at, timedelta(days=2)), after=person.joined)
+            if moment < demo.now - timedelta(hours=1):
                 asking.append((moment, person))
     asking.sort(key=lambda a: (a[0], a[1].number))
     rows = [

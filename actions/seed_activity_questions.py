@@ -97,7 +97,7 @@ def question_times(demo: Demo, person: Person) -> list[datetime]:
     """When the person writes: soon after joining, then spread over an active spell of a few weeks."""
     if person.consent == "none":
         return []
-    mean = 4.6 * COUNTRY_ACTIVITY[person.home]
+    mean = 5.8 * COUNTRY_ACTIVITY[person.home]
     count = min(1 + int(demo.rng.expovariate(1 / mean)), 40)
     spell = timedelta(days=demo.rng.expovariate(1 / 30))
     times = [person.joined + timedelta(minutes=demo.rng.randrange(1, 15))]

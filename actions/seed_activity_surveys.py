@@ -42,7 +42,7 @@ def _value(demo: Demo, definition: Definition, question: Question, mood: float) 
         centre = 1 + 4 * ((1 - mood) if negative else mood)
         return min(max(round(rng.gauss(centre, 0.8)), 1), 5)
     if question.type == "nps":
-        return min(max(round(rng.gauss(10 * mood + 1.6, 1.5)), 0), 10)
+        return min(max(round(rng.gauss(10 * mood + 1.1, 1.5)), 0), 10)
     if question.type == "single":
         count = len(question.choices)
         index = min(max(int((1 - mood) * count + rng.gauss(0, 0.6)), 0), count - 1)
