@@ -44,10 +44,10 @@ def _environment(database_url: str) -> dict[str, str]:
     }
 
 
-def demo_database(folder: Path) -> str:
+def demo_database(folder: Path, url: str | None = None) -> str:
     """A migrated SQLite file with the demo data and activity, loaded through the CLI as ``make dashboard``
     does, and three accounts."""
-    url = f"sqlite+aiosqlite:///{folder / 'dashboard.db'}"
+    url = url or f"sqlite+aiosqlite:///{folder / 'dashboard.db'}"
     for command in (["db", "upgrade"], ["db", "seed"], ["db", "seed", "--demo"]):
         subprocess.run(
             [sys.executable, "-m", "bot.cli", *command],
@@ -62,9 +62,13 @@ def demo_database(folder: Path) -> str:
         db = Database(url)
         try:
             service = AccountService(db)
-            await service.add(ADMIN, "admin", PASSWORD)
-            await service.add(PARTNER, "partner", PASSWORD, frozenset({"IT", "DE"}))
-            await service.add(LOCKABLE, "coach", PASSWORD)
+            for email, role, countries in (
+                (ADMIN, "admin", frozenset[str]()),
+                (PARTNER, "partner", frozenset({"IT", "DE"})),
+                (LOCKABLE, "coach", frozenset[str]()),
+            ):
+                if await service.get(email) is None:  # a database given to the bench may have them
+                    await service.add(email, role, PASSWORD, countries)
         finally:
             await db.dispose()
 
