@@ -183,8 +183,7 @@ def _run_webhook(app: object, config: Settings, db: Database) -> int:
     import uvicorn
 
     from bot.context import InterHubApp
-    from bot.webhook import create_webhook_app
-    from web.app import create_app
+    from bot.web_cli import webhook_and_dashboard
 
     assert isinstance(app, InterHubApp)
     if not config.webhook_url or not config.webhook_secret:
@@ -193,13 +192,7 @@ def _run_webhook(app: object, config: Settings, db: Database) -> int:
             file=sys.stderr,
         )
         return 2
-    hook = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
-    asgi = create_app(
-        db,
-        secure_cookies=config.web_secure_cookies,
-        extra_routes=hook.routes,
-        lifespan=hook.router.lifespan_context,
-    )
+    asgi = webhook_and_dashboard(app, config, db)
     uvicorn.run(asgi, host="0.0.0.0", port=config.port, log_level=config.log_level.lower())
     return 0
 

@@ -9,10 +9,13 @@ import secrets
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from actions.migrate import upgrade
 from actions.roles import parse_countries
 from bot.cli_support import fail, with_services
+from bot.context import InterHubApp
+from bot.webhook import create_webhook_app
 from core.db import Database
 from core.services import Services
 from core.settings import Settings
@@ -28,6 +31,18 @@ DEMO_ACCOUNTS = (
 def accounts(services: Services) -> AccountService:
     """The dashboard accounts on the services' database."""
     return AccountService(services.db)
+
+
+def webhook_and_dashboard(app: InterHubApp, config: Settings, db: Database) -> Starlette:
+    """One ASGI app: the bot's webhook, /healthz and lifespan (which starts the bot), then the pages."""
+    assert config.webhook_url is not None and config.webhook_secret is not None
+    hook = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
+    return create_app(
+        db,
+        secure_cookies=config.web_secure_cookies,
+        extra_routes=hook.routes,
+        lifespan=hook.router.lifespan_context,
+    )
 
 
 def cmd_web(args: argparse.Namespace, config: Settings) -> int:
