@@ -49,9 +49,12 @@ async def client_for(web_db: Database, reports: FixedReports) -> AsyncIterator[C
         base_url: str = "http://testserver",
         secure: bool = False,
         address: str = "203.0.113.7",
+        raise_app_exceptions: bool = True,
     ) -> httpx.AsyncClient:
         app = create_app(web_db, reports=source or reports, secure_cookies=secure)
-        transport = httpx.ASGITransport(app=app, client=(address, 50000))
+        transport = httpx.ASGITransport(
+            app=app, client=(address, 50000), raise_app_exceptions=raise_app_exceptions
+        )
         client = httpx.AsyncClient(transport=transport, base_url=base_url)
         opened.append(client)
         return client

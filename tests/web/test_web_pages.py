@@ -7,11 +7,14 @@ import html as markup
 import io
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
-from actions.reports.model import Scope
+from actions.reports.model import Filters, Page, Scope
+from core.db import Database
 from tests.web.support import Client, FixedReports, sign_in
 from web.accounts import AccountService
 
+ROOT = Path(__file__).resolve().parents[2]
 CELL = re.compile(r'<td class="([a-z]+)[^"]*" data-value="([^"]*)">([^<]*)</td>')
 
 
@@ -174,3 +177,32 @@ async def test_pages_are_in_the_chosen_language_with_its_number_format(
     assert "Panoramica" in page.text and "Scarica CSV" in page.text
     assert "Croazia" in page.text  # the country filter's options
     assert "55,0 %" in page.text  # Italian decimal comma; the CSV keeps 55.0
+
+
+class BrokenReports(FixedReports):
+    """A reports package whose page fails (a bug, a database gone away)."""
+
+    async def build_page(self, db: Database, key: str, filters: Filters, scope: Scope) -> Page:
+        raise RuntimeError("secret internal detail")
+
+
+async def test_a_failing_page_is_a_polite_500_without_the_error(
+    client_for: Client, accounts: AccountService
+) -> None:
+    client = await client_for(source=BrokenReports(), raise_app_exceptions=False)  # as a server does
+    await sign_in(client, "admin@example.org")
+
+    response = await client.get("/overview")
+
+    assert response.status_code == 500
+    assert "This page could not be shown. Please try again in a moment." in response.text
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text
+
+
+def test_the_web_package_never_imports_telegram_or_the_bot() -> None:
+    offenders = [
+        path.name
+        for path in (ROOT / "web").rglob("*.py")
+        if re.search(r"^\s*(from|import) (telegram|bot)\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []
