@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from actions.broadcasts import PENDING
@@ -39,31 +39,37 @@ FIGURES = [
 ]
 
 
-def _opted_out(db: Database) -> ColumnElement[bool]:
+def _opted_out(db: Database) -> Any:
+    """Outbox rows whose recipient turned invitations off within the window (a subquery, joined once)."""
     log = aliased(MessageLog, name="opt_out_log")
+    row = aliased(BroadcastOutbox, name="opt_out_row")
     until: Any
     if db.engine.dialect.name == "sqlite":  # SQLite keeps moments as text: add the days in SQL
-        until = func.datetime(BroadcastOutbox.sent_at, f"+{OPT_OUT_DAYS} days")
+        until = func.datetime(row.sent_at, f"+{OPT_OUT_DAYS} days")
     else:
-        until = BroadcastOutbox.sent_at + timedelta(days=OPT_OUT_DAYS)
-    return exists(
-        select(log.id).where(
-            log.pseudonym == BroadcastOutbox.pseudonym,
+        until = row.sent_at + timedelta(days=OPT_OUT_DAYS)
+    opted = (
+        select(row.id)
+        .join(log, log.pseudonym == row.pseudonym)
+        .where(
+            row.state == "sent",
             log.intent == "invitations_off",
-            log.created_at >= BroadcastOutbox.sent_at,
+            log.created_at >= row.sent_at,
             log.created_at < until,
         )
+        .distinct()
     )
+    return opted.subquery("opted_out")
 
 
-def _measures(db: Database) -> dict[str, Measure]:
+def _measures(opted: Any) -> dict[str, Measure]:
     state = BroadcastOutbox.state
     found = {"recipients": Measure("rows")}
     for column in STATES:
         wanted = state.in_(PENDING) if column.key == "pending" else state == column.key
         found[column.key] = Measure("rows", wanted)
-    found["opt_outs"] = Measure("rows", (state == "sent") & _opted_out(db))
-    found["stayed"] = Measure("rows", (state == "sent") & ~_opted_out(db))
+    found["opt_outs"] = Measure("rows", (state == "sent") & opted.c.id.is_not(None))
+    found["stayed"] = Measure("rows", (state == "sent") & opted.c.id.is_(None))
     return found
 
 
@@ -71,8 +77,9 @@ async def build(db: Database, filters: Filters, scope: Scope) -> Page:
     """The broadcasts page for these filters and this scope."""
     ledger = Ledger()
     period = Period.of(filters)
-    src = sources.outbox()
-    measures = _measures(db)
+    opted = _opted_out(db)
+    src = sources.outbox(opted)
+    measures = _measures(opted)
     rows = await grouped(
         db, src, period, filters, scope, measures, keys=[Broadcast.id, Broadcast.confirmed_at]
     )

@@ -6,6 +6,8 @@ profile country, else ``unknown``; language likewise; sector always from the pro
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, case, func, literal, or_
 from sqlalchemy.orm import aliased
 
@@ -159,10 +161,14 @@ def mentoring() -> Source:
     )
 
 
-def outbox() -> Source:
-    """Broadcast recipients, dated by the broadcast's confirmation, placed by their profile."""
+def outbox(extra: Any = None) -> Source:
+    """Broadcast recipients, dated by the broadcast's confirmation, placed by their profile;
+    ``extra`` (a subquery with an ``id`` column) is outer-joined on the outbox row."""
+    table = BroadcastOutbox.__table__.join(Broadcast, Broadcast.id == BroadcastOutbox.broadcast_id)
+    if extra is not None:
+        table = table.outerjoin(extra, extra.c.id == BroadcastOutbox.id)
     return source(
-        BroadcastOutbox.__table__.join(Broadcast, Broadcast.id == BroadcastOutbox.broadcast_id),
+        table,
         BroadcastOutbox.pseudonym,
         Broadcast.confirmed_at,
         country=None,

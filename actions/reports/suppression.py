@@ -163,45 +163,42 @@ def determined(relations: Sequence[Relation]) -> list[Cell]:
 
     Unknowns are the suppressed cells; each relation with one is a row ``Σ parts − total = known``.
     A cell is determined when its unit vector lies in the row space: in the reduced row echelon form,
-    its column is a pivot whose row has no other non-zero entry.
+    its column is a pivot whose row has no other non-zero entry. Rows are sparse (few cells each).
     """
-    unknowns: dict[int, Cell] = {}
-    rows: list[dict[int, Fraction]] = []
+    cells: dict[int, Cell] = {}
+    pivots: dict[int, dict[int, Fraction]] = {}
     for relation in relations:
         row: dict[int, Fraction] = {}
         for cell, sign in [(c, 1) for c in relation.parts] + [(relation.total, -1)]:
             if cell.suppressed:
-                unknowns[id(cell)] = cell
+                cells[id(cell)] = cell
                 row[id(cell)] = row.get(id(cell), Fraction(0)) + sign
-        row = {k: v for k, v in row.items() if v}
-        if row:
-            rows.append(row)
-    columns = list(unknowns)
-    matrix = [[row.get(col, Fraction(0)) for col in columns] for row in rows]
-    found = []
-    for pivot_row, pivot_col in _rref(matrix):
-        if sum(1 for v in pivot_row if v) == 1:
-            found.append(unknowns[columns[pivot_col]])
-    return found
+        _reduce_into(pivots, {k: v for k, v in row.items() if v})
+    return [cells[col] for col, row in pivots.items() if len(row) == 1]
 
 
-def _rref(matrix: list[list[Fraction]]) -> list[tuple[list[Fraction], int]]:
-    """The non-zero rows of the reduced row echelon form with their pivot columns."""
-    rows = [list(r) for r in matrix]
-    pivots: list[int] = []
-    top = 0
-    width = len(rows[0]) if rows else 0
-    for col in range(width):
-        pick = next((r for r in range(top, len(rows)) if rows[r][col]), None)
-        if pick is None:
-            continue
-        rows[top], rows[pick] = rows[pick], rows[top]
-        lead = rows[top][col]
-        rows[top] = [v / lead for v in rows[top]]
-        for r in range(len(rows)):
-            if r != top and rows[r][col]:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[top], strict=True)]
-        pivots.append(col)
-        top += 1
-    return [(rows[i], pivots[i]) for i in range(len(pivots))]
+def _reduce_into(pivots: dict[int, dict[int, Fraction]], row: dict[int, Fraction]) -> None:
+    """Add one row to a reduced echelon form kept as {pivot column: row}, keeping it reduced."""
+    for col in [c for c in row if c in pivots]:  # pivot rows hold no other pivot column: one pass
+        factor = row.get(col)
+        if factor:
+            _subtract(row, pivots[col], factor)
+    if not row:
+        return
+    lead = min(row)
+    scale = row[lead]
+    row = {k: v / scale for k, v in row.items()}
+    for other in pivots.values():
+        factor = other.get(lead)
+        if factor:
+            _subtract(other, row, factor)
+    pivots[lead] = row
+
+
+def _subtract(target: dict[int, Fraction], row: dict[int, Fraction], factor: Fraction) -> None:
+    for k, v in row.items():
+        value = target.get(k, Fraction(0)) - factor * v
+        if value:
+            target[k] = value
+        else:
+            target.pop(k, None)
