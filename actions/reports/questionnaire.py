@@ -27,6 +27,33 @@ from core.db import Database
 from core.i18n import N_
 
 SCALES = ("likert5", "nps")
+#: Table titles (msgids) per questionnaire; another questionnaire gets the generic ones.
+TITLES = {
+    "evaluation": {
+        "responses": N_("InterHub evaluation: responses per language"),
+        "questions": N_("InterHub evaluation: answers and drop-off per question"),
+        "answers": N_("InterHub evaluation: distribution of the answers"),
+        "scores": N_("InterHub evaluation: NPS and CUQ per language"),
+    },
+    "event": {
+        "responses": N_("Event feedback: responses per language"),
+        "questions": N_("Event feedback: answers and drop-off per question"),
+        "answers": N_("Event feedback: distribution of the answers"),
+        "scores": N_("Event feedback: scores per language"),
+    },
+}
+GENERIC = {
+    "responses": N_("Responses per language"),
+    "questions": N_("Answers and drop-off per question"),
+    "answers": N_("Distribution of the answers"),
+    "scores": N_("NPS and CUQ per language"),
+}
+
+
+def _title(d: Definition, table: str) -> str:
+    return TITLES.get(d.name, GENERIC)[table]
+
+
 NPS_GROUPS = (("promoters", 9, 10), ("passives", 7, 8), ("detractors", 0, 6))
 
 
@@ -89,7 +116,7 @@ async def _definition(page: _Page, d: Definition) -> list[Table]:
     responses = breakdown(
         page.ledger,
         f"responses_{name}",
-        d.title["en"],
+        _title(d, "responses"),
         Layout(
             [Column("language", N_("Language"), "label")],
             [
@@ -146,7 +173,7 @@ async def _questions(page: _Page, d: Definition, unfinished: Cell) -> tuple[Tabl
     table = breakdown(
         page.ledger,
         f"questions_{d.name}_v{d.version}",
-        N_("Answers and drop-off per question"),
+        _title(d, "questions"),
         Layout(
             [Column("question", N_("Question"), "label"), Column("text", N_("Text"), "label")],
             [
@@ -198,7 +225,7 @@ async def _distribution(page: _Page, d: Definition, answered: dict[str, Cell]) -
     return breakdown(
         page.ledger,
         f"answers_{d.name}_v{d.version}",
-        N_("Distribution of the answers"),
+        _title(d, "answers"),
         Layout(
             [Column("question", N_("Question"), "label"), Column("option", N_("Answer"), "label")],
             [Column("answers", N_("Answers"), "count")],
@@ -262,7 +289,7 @@ async def _scores(page: _Page, d: Definition, name: str, distribution: Table | N
     return breakdown(
         page.ledger,
         f"scores_{name}",
-        N_("NPS and CUQ per language"),
+        _title(d, "scores"),
         Layout([Column("language", N_("Language"), "label")], figures, derived, hidden=hidden, sums=sums),
         rows,
         total,
