@@ -39,7 +39,6 @@ TITLES = {
         "responses": N_("Event feedback: responses per language"),
         "questions": N_("Event feedback: answers and drop-off per question"),
         "answers": N_("Event feedback: distribution of the answers"),
-        "scores": N_("Event feedback: scores per language"),
     },
 }
 GENERIC = {
@@ -51,7 +50,7 @@ GENERIC = {
 
 
 def _title(d: Definition, table: str) -> str:
-    return TITLES.get(d.name, GENERIC)[table]
+    return TITLES.get(d.name, {}).get(table) or GENERIC[table]
 
 
 NPS_GROUPS = (("promoters", 9, 10), ("passives", 7, 8), ("detractors", 0, 6))
