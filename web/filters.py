@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -27,20 +26,12 @@ class OutOfScope(PermissionError):
     """A filter on a country the account may not see."""
 
 
-@dataclass(frozen=True)
-class Choice:
-    """One option of a filter select."""
-
-    value: str
-    label: str
-
-
 def today() -> date:
     """The current date in UTC (the reports count in UTC)."""
     return datetime.now(UTC).date()
 
 
-def _date(text: str | None, name: str) -> date | None:
+def _date(text: str | None) -> date | None:
     if not text:
         return None
     try:
@@ -55,8 +46,8 @@ def parse_filters(params: Mapping[str, str], scope: Scope) -> Filters:
     Raises BadFilter for a value the page cannot use and OutOfScope for a country outside the scope. A
     partner who names no country sees their own countries (the reports restrict to the scope).
     """
-    end = _date(params.get("end"), "end") or today()
-    start = _date(params.get("start"), "start") or end - timedelta(days=DEFAULT_DAYS - 1)
+    end = _date(params.get("end")) or today()
+    start = _date(params.get("start")) or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise BadFilter(N_("The start date is after the end date."))
     if (end - start).days >= MAX_DAYS:
