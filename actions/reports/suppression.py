@@ -37,7 +37,9 @@ The window that remains (known, accepted for now):
 - **Nested stages that are not partitions**: invited − enrolled and attended − evaluated on the funnel
   page (a person may enrol without being shown the card) are not protected. Exact partitions are:
   answered + not answered = questions, approved + declined + other = requests, attended + waiting +
-  other = enrolled, opt-outs + the rest = sent, completed + unfinished = started.
+  other = enrolled, opt-outs + the rest = sent, completed + unfinished = started. Likewise figures
+  over different populations on one page (mentoring's active pairs, counted over approvals of any
+  date, beside the period's approvals) are not related to each other.
 - **Across pages.** Relations are audited within a page; a figure hidden on one page as a
   complementary cell may be shown on another (totals are chosen last, so this needs unusual data).
 - **Different accounts.** A partner of IT and DE and another of IT alone see different scopes; the
