@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from actions.migrate import upgrade
 from actions.seed import seed_demo
+from actions.seed_activity import ActivitySummary, seed_activity
 from actions.surveys.definitions import DefinitionError
 from bot.admin_cli import add_admin_commands
 from bot.ask_cli import add_ask_command
@@ -18,6 +19,8 @@ from bot.broadcast_cli import add_broadcast_commands
 from bot.events_cli import add_events_commands
 from bot.mentors_cli import add_mentors_commands
 from bot.survey_cli import add_survey_commands
+from bot.web_cli import add_web_commands
+from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
 from core.services import build_services
 from core.settings import ConfigError, Settings, load_settings
@@ -37,16 +40,23 @@ def cmd_db_upgrade(args: argparse.Namespace, config: Settings) -> int:
 
 
 def cmd_db_seed(args: argparse.Namespace, config: Settings) -> int:
-    """Load the demo data (idempotent)."""
+    """Load the demo data (idempotent); with ``--demo`` also months of demo activity for the dashboard."""
 
-    async def seed() -> bool:
+    async def seed() -> tuple[bool, ActivitySummary | None]:
         services = build_services(config)
         try:
-            return await seed_demo(services.db)
+            added = await seed_demo(services.db)
+            return added, await seed_activity(services.db) if args.demo else None
         finally:
             await services.aclose()
 
-    print("demo data added" if asyncio.run(seed()) else "demo data already present")
+    added, activity = asyncio.run(seed())
+    if activity is not None:
+        print(activity.line())
+    elif args.demo:
+        print("demo activity already present")
+    else:
+        print("demo data added" if added else "demo data already present")
     return 0
 
 
@@ -161,18 +171,19 @@ def cmd_run(args: argparse.Namespace, config: Settings) -> int:
     services = build_services(config, answering=True)
     app = build_application(config, services, run_worker=config.worker == "on")
     if args.webhook or config.webhook_url:
-        return _run_webhook(app, config)
+        return _run_webhook(app, config, services.db)
     from telegram import Update
 
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
-def _run_webhook(app: object, config: Settings) -> int:
+def _run_webhook(app: object, config: Settings, db: Database) -> int:
+    """Serve the webhook, /healthz and the dashboard from one ASGI app on PORT."""
     import uvicorn
 
     from bot.context import InterHubApp
-    from bot.webhook import create_webhook_app
+    from bot.web_cli import webhook_and_dashboard
 
     assert isinstance(app, InterHubApp)
     if not config.webhook_url or not config.webhook_secret:
@@ -181,7 +192,7 @@ def _run_webhook(app: object, config: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    asgi = create_webhook_app(app, webhook_url=config.webhook_url, secret=config.webhook_secret)
+    asgi = webhook_and_dashboard(app, config, db)
     uvicorn.run(asgi, host="0.0.0.0", port=config.port, log_level=config.log_level.lower())
     return 0
 
@@ -205,7 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
         with_config=True, func=cmd_db_upgrade
     )
-    db_sub.add_parser("seed", help="load the demo data").set_defaults(with_config=True, func=cmd_db_seed)
+    seed = db_sub.add_parser("seed", help="load the demo data")
+    seed.add_argument(
+        "--demo", action="store_true", help="also add a few months of pseudonymous activity (the dashboard's)"
+    )
+    seed.set_defaults(with_config=True, func=cmd_db_seed)
 
     kb_commands = add_kb_commands(sub)
     gaps = kb_commands.add_parser("gaps", help="unanswered and 👎 questions, by country, topic and language")
@@ -232,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_broadcast_commands(sub)
     add_mentors_commands(sub)
     add_survey_commands(sub)
+    add_web_commands(sub)
     add_compare_command(add_nlu_commands(sub))
     add_rasa_commands(sub)
     return parser

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     worker: Literal["on", "off"] = "on"
     broadcast_max_per_week: int = Field(default=2, ge=0, le=50)  # broadcasts one person receives
     broadcast_per_second: float = Field(default=29.0, gt=0, le=30)  # broadcast lane, all processes
+    web_secure_cookies: bool = False  # the dashboard is behind HTTPS (a proxy): Secure cookies always
 
     @field_validator(
         "telegram_bot_token",

@@ -1,0 +1,67 @@
+"""The dashboard's catalogues (domain ``web``: its code, templates and the report texts) are complete in
+en, it, de, sl, hr, hu and match the code; the bot's catalogues do not carry the report texts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from core.i18n import LOCALES_DIR
+from web.i18n import WEB_LANGUAGES, web_translator
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def load(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+TEMPLATE = {message.id for message in load(LOCALES_DIR / "web.pot") if message.id}
+
+
+@pytest.mark.parametrize("lang", WEB_LANGUAGES)
+def test_web_catalogue_is_complete_and_clean(lang: str) -> None:
+    catalogue = {m.id: m for m in load(LOCALES_DIR / lang / "LC_MESSAGES" / "web.po") if m.id}
+    problems = [f"missing: {msgid!r}" for msgid in sorted(TEMPLATE - set(catalogue))]
+    for msgid, message in catalogue.items():
+        assert isinstance(msgid, str)
+        if message.fuzzy or not message.string:
+            problems.append(f"fuzzy or empty: {msgid!r}")
+        elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(message.string))):
+            problems.append(f"placeholders differ: {msgid!r}")
+    assert problems == []
+
+
+def test_web_template_matches_the_code_and_templates(tmp_path: Path) -> None:
+    fresh = tmp_path / "web.pot"
+    extract = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel-web.cfg", "-k", "N_"]
+    subprocess.run(
+        [*extract, "--no-location", "-o", str(fresh), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    in_code = {message.id for message in load(fresh) if message.id}
+
+    assert sorted(in_code ^ TEMPLATE) == [], "run 'make extract' and translate the new strings in web.po"
+    assert "Questions by topic" in in_code  # a report text (actions/reports) is in this domain
+    assert "Download CSV" in in_code  # and a template's
+
+
+def test_the_report_texts_are_not_in_the_bots_catalogues() -> None:
+    bot = {message.id for message in load(LOCALES_DIR / "messages.pot") if message.id}
+
+    assert "Questions by topic" not in bot and "Download CSV" not in bot
+
+
+@pytest.mark.parametrize("lang", [lang for lang in WEB_LANGUAGES if lang != "en"])
+def test_compiled_web_catalogue_translates(lang: str) -> None:
+    assert web_translator(lang)("Questions by topic") != "Questions by topic"
