@@ -29,6 +29,11 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# PTB 22.2+ warns inside RetryAfter() that ``retry_after`` will become a timedelta; we read either type.
+warnings.filterwarnings(
+    "ignore", message=r"Deprecated since version v22\.2: .*retry_after", category=PTBDeprecationWarning
+)
+
 
 def lane_bot(token: str, base_url: str) -> Bot:
     """A Bot for broadcasts only, with its own HTTP pool."""
@@ -59,15 +64,11 @@ class TelegramLane:
         )
         await asyncio.sleep(max(0.0, not_before - time.time()))  # ready: the request leaves on time
         try:
-            # PTB 22 warns, when it builds a RetryAfter, that ``retry_after`` will become a timedelta.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                try:
-                    await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-                except RetryAfter as error:
-                    wait = error.retry_after
-                    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                    return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error="429")
+            await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error="429")
         except Forbidden:
             return SendResult(Outcome.UNREACHABLE, error="403")
         except BadRequest as error:
