@@ -127,9 +127,8 @@ async def test_bot_answers_through_rasa_and_carries_on_when_rasa_stops(
         try:
             fake_api.send_text(USER, "/start")
             await fake_api.wait_for(replies(1))
-            for button in ("lang:en", "consent:yes", "country:DE", "sector:food"):
-                fake_api.press(USER, button)
-                await fake_api.wait_for(replies(len(fake_api.sent(USER)) + 1))
+            for button in ("lang:en", "consent:yes", "invite:yes", "country:DE", "sector:food"):
+                await fake_api.step(USER, f"button:{button}")
             onboarding = len(fake_api.sent(USER))
             fake_api.send_text(USER, "thank you so much")
             await fake_api.wait_for(replies(onboarding + 1))
