@@ -8,9 +8,9 @@ compiled to ``.mo`` by the build (``make locales``).
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -33,7 +33,28 @@ LANGUAGE_NAMES: dict[str, str] = {
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
 RTL_LANGUAGES = frozenset({"ar"})
 
-Translate = Callable[[str], str]
+
+class Translate(Protocol):
+    """A language's texts: ``_(msgid)``, and ``_.ngettext(singular, plural, n)`` for a count."""
+
+    def __call__(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+class Texts:
+    """One catalogue as a ``Translate``: the form for a count follows the catalogue's Plural-Forms."""
+
+    def __init__(self, catalog: gettext.NullTranslations) -> None:
+        self._catalog = catalog
+
+    def __call__(self, message: str, /) -> str:
+        """The translation of ``message``."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        """The translation of the form that ``n`` takes (English: ``singular`` for 1)."""
+        return self._catalog.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -57,9 +78,10 @@ def _catalog(lang: str) -> gettext.NullTranslations:
         ) from None
 
 
+@cache
 def translator(lang: str) -> Translate:
-    """Return the gettext function for a supported language (English for anything else)."""
-    return _catalog(lang if lang in LANGUAGE_NAMES else "en").gettext
+    """Return the texts of a supported language (English for anything else)."""
+    return Texts(_catalog(lang if lang in LANGUAGE_NAMES else "en"))
 
 
 def normalise_language_code(code: str | None) -> str | None:

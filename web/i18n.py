@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 from functools import cache
 
-from core.i18n import LANGUAGE_NAMES, LOCALES_DIR, MissingCatalogError, Translate
+from core.i18n import LANGUAGE_NAMES, LOCALES_DIR, MissingCatalogError, Texts, Translate
 
 DOMAIN = "web"
 WEB_LANGUAGES: tuple[str, ...] = ("en", "it", "de", "sl", "hr", "hu")
@@ -26,7 +26,7 @@ def _catalog(lang: str) -> gettext.NullTranslations:
 
 def web_translator(lang: str) -> Translate:
     """The gettext function of a dashboard language (English for anything else)."""
-    return _catalog(lang if lang in WEB_LANGUAGES else DEFAULT).gettext
+    return Texts(_catalog(lang if lang in WEB_LANGUAGES else DEFAULT))
 
 
 def language_names() -> list[tuple[str, str]]:

@@ -63,8 +63,30 @@ def segment_lines(_: Translate, segment: Segment) -> list[str]:
         if event_id:
             lines.append(_(template).format(id=event_id))
     if segment.active_days:
-        lines.append(_("⏱ active in the last {days} days").format(days=segment.active_days))
+        days = segment.active_days
+        active = _.ngettext("⏱ active in the last {days} day", "⏱ active in the last {days} days", days)
+        lines.append(active.format(days=days))
     return lines or [_("👥 everyone who takes invitations")]
+
+
+def too_long(_: Translate, count: int, limit: int) -> str:
+    """A text of ``count`` characters is over ``limit``: ask for a shorter one."""
+    said = _.ngettext("That is {count} character", "That is {count} characters", count).format(count=count)
+    rule = _.ngettext("the limit is {limit} character", "the limit is {limit} characters", limit)
+    return _("{too_long}; {the_limit}. Please shorten it:").format(
+        too_long=said, the_limit=rule.format(limit=limit)
+    )
+
+
+def preview_head(_: Translate, people: int, languages: int) -> str:
+    """``👀 Preview: 12 people will get it, in 3 languages.``"""
+    spread = _.ngettext("in {languages} language", "in {languages} languages", languages)
+    head = _.ngettext(
+        "👀 Preview: {count} person will get it, {in_languages}.",
+        "👀 Preview: {count} people will get it, {in_languages}.",
+        people,
+    )
+    return head.format(count=people, in_languages=spread.format(languages=languages))
 
 
 def segment_menu(_: Translate, segment: Segment, count: int | None) -> tuple[str, InlineKeyboardMarkup]:
@@ -74,7 +96,9 @@ def segment_menu(_: Translate, segment: Segment, count: int | None) -> tuple[str
     if count is None:
         lines.append(_("Please choose a country you coach first."))
     else:
-        lines.append(_("👥 {count} people now.").format(count=count))
+        lines.append(
+            _.ngettext("👥 {count} person now.", "👥 {count} people now.", count).format(count=count)
+        )
     rows = [
         [(_("🌍 Country"), "bcn:seg:country"), (_("🗣 Language"), "bcn:seg:language")],
         [(_("🏷 Sector"), "bcn:seg:sector"), (_("📅 Event"), "bcn:seg:event")],
@@ -94,7 +118,10 @@ def picker(_: Translate, kind: str, countries: tuple[str, ...]) -> InlineKeyboar
     elif kind == "sector":
         choices = [(_(SECTOR_NAMES[s]), s) for s in SECTORS]
     else:
-        choices = [(_("{days} days").format(days=days), str(days)) for days in ACTIVE_DAYS]
+        choices = [
+            (_.ngettext("{days} day", "{days} days", days).format(days=days), str(days))
+            for days in ACTIVE_DAYS
+        ]
     if kind != "country" or countries == COUNTRIES:
         choices.append((_(ANY), "any"))
     buttons = [(label, f"bcn:set:{kind}:{value}") for label, value in choices]
@@ -188,7 +215,8 @@ def preview_messages(
     for lang, count in sorted(audience.items(), key=lambda item: (-item[1], item[0])):
         text, buttons = compose(view, lang)
         labels = " ".join(f"[{b.label}]" for row in buttons for b in row)
-        head = _("🌐 {language} · {count} people").format(language=LANGUAGE_NAMES[lang], count=count)
+        head = _.ngettext("🌐 {language} · {count} person", "🌐 {language} · {count} people", count)
+        head = head.format(language=LANGUAGE_NAMES[lang], count=count)
         if lang in untranslated or (lang != coach_lang and lang not in per_language):
             head += "\n" + _("(no translation: they read your text as written)")
         messages.append(f"<b>{head}</b>\n\n{text}\n\n{html.escape(labels)}")

@@ -76,7 +76,7 @@ async def test_a_coach_broadcasts_from_telegram_and_the_recipients_get_it_in_the
         and "✅ sent 3" in edits[-1].params["text"]
     )
     assert "reply_markup" not in edits[-1].params or not edits[-1].params["reply_markup"]["inline_keyboard"]
-    assert "3 of 3 delivered" in fake_api.texts(COACH)[-1]
+    assert "delivered: 3 of 3" in fake_api.texts(COACH)[-1]
     staff = [c for c in fake_api.calls if c.method == "setMyCommands" and c.params.get("scope")]
     assert [c.params["scope"]["chat_id"] for c in staff] == [COACHES]
     assert "broadcast" in [command["command"] for command in staff[0].params["commands"]]
