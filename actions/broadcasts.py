@@ -105,6 +105,7 @@ class BroadcastView:
     state: str
     paused_until: datetime | None
     counts: dict[str, int] = field(default_factory=dict)
+    is_html: bool = False  # the texts are Telegram HTML (else plain, escaped when sent)
 
     def text_for(self, lang: str | None) -> str:
         """The coach's translation for a language, else the original."""
@@ -138,6 +139,7 @@ def view_of(row: Broadcast, counts: dict[str, int] | None = None) -> BroadcastVi
         state=row.state,
         paused_until=row.paused_until,
         counts=counts or {},
+        is_html=row.is_html,
     )
 
 
@@ -186,8 +188,10 @@ class BroadcastService:
         event_id: int | None = None,
         translations: dict[str, str] | None = None,
         actor: int | None = None,
+        is_html: bool = False,
     ) -> tuple[BroadcastView, int]:
-        """Save a draft; return it and how many people it would reach now."""
+        """Save a draft; return it and how many people it would reach now (``is_html``: the texts are
+        Telegram HTML with people's words already escaped)."""
         await self._check(actor, segment)
         text = text.strip()
         if not text or len(text) > MAX_TEXT:
@@ -206,6 +210,7 @@ class BroadcastService:
                 text=text,
                 language=language,
                 translations=dict(translations or {}),
+                is_html=is_html,
                 event_id=event_id,
                 segment=segment.as_json(),
                 state="draft",

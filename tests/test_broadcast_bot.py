@@ -233,7 +233,7 @@ async def test_an_event_invitation_carries_the_card_and_enrol_in_each_language(
     listing = joined(await bob.tap("📅 An event invitation (with Enrol)"))
     labels = list(bob.buttons())
     asked = joined(await bob.tap(labels[0]))
-    await bob.say("Join us!")
+    await bob.say("Join us & bring <friends>!")
     segment = joined(await bob.tap("➡️ Next: who gets it"))
     preview = joined(await bob.tap("👀 Preview"))
     await bob.tap("✅ Confirm and send")
@@ -242,10 +242,15 @@ async def test_an_event_invitation_carries_the_card_and_enrol_in_each_language(
     assert "Which event?" in listing and labels[0].startswith(f"{event.id}. ") and "Milano" in labels[0]
     assert "up to 2700 characters" in asked
     assert f"🆕 not enrolled in event {event.id} yet" in segment and "👥 3 people now." in segment
-    assert "📅 Aprire la partita IVA" in preview and "[✅ Iscriviti]" in preview
+    assert "📅 <b>Aprire la partita IVA</b>" in preview and "[✅ Iscriviti]" in preview
+    assert "Join us &amp; bring &lt;friends&gt;!" in preview
     received = {c.params["chat_id"]: c.params for c in api.calls if "bc:stop" in str(c.params)}
     assert set(received) == {801, 803, 804}  # 802 is already enrolled
-    assert received[801]["text"].startswith("Join us!\n\n📅 Aprire la partita IVA\n🕒 ")
+    # The coach's words are escaped once; the card's title is bold (parse mode HTML).
+    assert received[801]["text"].startswith(
+        "Join us &amp; bring &lt;friends&gt;!\n\n📅 <b>Aprire la partita IVA</b>\n🕒 "
+    )
+    assert received[801]["parse_mode"] == "HTML"
     assert "📍 Via Padova 21, Milano" in received[803]["text"]
     keys = [[b["callback_data"] for b in row] for row in received[803]["reply_markup"]["inline_keyboard"]]
     assert keys == [[f"ev:enrol:{event.id}"], ["bc:stop"]]

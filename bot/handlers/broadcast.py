@@ -384,6 +384,7 @@ async def _send(update: Update, context: InterHubContext, w: Who, draft: dict[st
             event_id=draft.get("event_id"),
             translations=final["translations"],
             actor=w.telegram_id,
+            is_html=True,
         )
         await broadcasts.confirm(view.id, actor=w.telegram_id)
     except NotAllowed:

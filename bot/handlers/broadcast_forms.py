@@ -146,12 +146,12 @@ def event_label(event: EventView) -> str:
 
 
 async def card(event: EventView, lang: str, translations: TranslationClient) -> str:
-    """The event's card as plain text in a language (the delivery escapes it)."""
+    """The event's card in a language, as Telegram HTML: the title in bold, every text escaped."""
     _ = translator(lang)
     texts = await localise(event, lang, translations)
-    lines = [f"📅 {texts.title}", f"🕒 {when(event)}", f"📍 {html.unescape(place(event, _))}"]
+    lines = [f"📅 <b>{html.escape(texts.title)}</b>", f"🕒 {when(event)}", f"📍 {place(event, _)}"]
     if texts.note:
-        lines.append(texts.note)
+        lines.append(html.escape(texts.note))
     return "\n".join(lines)
 
 
@@ -164,21 +164,22 @@ async def final_texts(
 ) -> tuple[str, dict[str, str], set[str]]:
     """The original, the text per reader language: the coach's translation, else a marked machine
     translation when ``TRANSLATOR`` is set, else the original; an invitation gets its card below),
-    and the languages that read the coach's text untranslated."""
+    and the languages that read the coach's text untranslated. The texts are Telegram HTML: what the
+    coach (or the translator) wrote is escaped, the card keeps its formatting."""
     text, supplied = str(draft["text"]), dict(draft.get("translations", {}))
 
     async def body(lang: str) -> tuple[str, bool]:
         if lang == coach_lang:
-            return text, True
+            return html.escape(text, quote=False), True
         if lang in supplied:
-            return supplied[lang], True
+            return html.escape(supplied[lang], quote=False), True
         if translations.available:
             try:
                 found = await translations.translate(text, coach_lang, lang)
             except TranslationUnavailable:
-                return text, False
-            return f"{found}\n\n{translator(lang)(MACHINE_MARK)}", True
-        return text, False
+                return html.escape(text, quote=False), False
+            return f"{html.escape(found, quote=False)}\n\n{translator(lang)(MACHINE_MARK)}", True
+        return html.escape(text, quote=False), False
 
     async def full(lang: str) -> tuple[str, bool]:
         found, own = await body(lang)
@@ -210,7 +211,9 @@ def preview_messages(
     audience: dict[str, int],
 ) -> list[str]:
     """One message per language present: its readers, the text and the buttons, as they will get it."""
-    view = BroadcastView(0, original, coach_lang, per_language, event_id, Segment(), "draft", None)
+    view = BroadcastView(
+        0, original, coach_lang, per_language, event_id, Segment(), "draft", None, is_html=True
+    )
     messages = []
     for lang, count in sorted(audience.items(), key=lambda item: (-item[1], item[0])):
         text, buttons = compose(view, lang)
