@@ -67,21 +67,22 @@ class MissingCatalogError(RuntimeError):
 
 
 @cache
-def _catalog(lang: str) -> gettext.NullTranslations:
+def _catalog(lang: str, domain: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
     try:
-        return gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[lang])
+        return gettext.translation(domain, localedir=LOCALES_DIR, languages=[lang])
     except FileNotFoundError:
         raise MissingCatalogError(
-            f"no compiled catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
+            f"no compiled {domain!r} catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
         ) from None
 
 
 @cache
-def translator(lang: str) -> Translate:
-    """Return the texts of a supported language (English for anything else)."""
-    return Texts(_catalog(lang if lang in LANGUAGE_NAMES else "en"))
+def translator(lang: str, domain: str = DOMAIN) -> Translate:
+    """Return the texts of a supported language in a gettext domain (English for anything else): the
+    bot's ``messages`` unless told, the dashboard's ``web``."""
+    return Texts(_catalog(lang if lang in LANGUAGE_NAMES else "en", domain))
 
 
 def normalise_language_code(code: str | None) -> str | None:

@@ -11,7 +11,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR
+import web.i18n
+from core.i18n import LOCALES_DIR, MissingCatalogError, translator
 from tests.catalogue_checks import catalogue_problems
 from web.i18n import WEB_LANGUAGES, web_translator
 
@@ -58,3 +59,15 @@ def test_the_report_texts_are_not_in_the_bots_catalogues() -> None:
 @pytest.mark.parametrize("lang", [lang for lang in WEB_LANGUAGES if lang != "en"])
 def test_compiled_web_catalogue_translates(lang: str) -> None:
     assert web_translator(lang)("Questions by topic") != "Questions by topic"
+
+
+def test_the_dashboard_uses_the_one_gettext_loader_of_core() -> None:
+    assert web_translator("de") is translator("de", "web")  # the same cached texts, not a second loader
+    assert web_translator("de")("Download CSV") == translator("de", "web")("Download CSV") != "Download CSV"
+    assert translator("de")("Download CSV") == "Download CSV"  # the bot's domain does not carry it
+    assert not hasattr(web.i18n, "_catalog") and "gettext" not in vars(web.i18n)
+
+
+def test_a_missing_domain_is_named_in_the_error() -> None:
+    with pytest.raises(MissingCatalogError, match="'nowhere'"):
+        translator("de", "nowhere")
