@@ -456,7 +456,8 @@ class WebSession(Base):
 
 
 class LoginAttempt(Base):
-    """One sign-in attempt, kept for a day to limit guessing per account and per client address."""
+    """One sign-in attempt, kept 15 minutes (the limit's window) to limit guessing per account and per
+    client address; the daily retention job removes any left over."""
 
     __tablename__ = "web_login_attempts"
     __table_args__ = (Index("ix_web_login_attempts_at", "at"),)

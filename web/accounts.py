@@ -1,5 +1,6 @@
 """Dashboard accounts: argon2 password hashes, roles and country scopes, and sign-in limited per account
-and per client address (5 failures in 15 minutes lock both for the rest of that window)."""
+and per client address (5 failures in 15 minutes lock both for the rest of that window). Attempts are
+kept for that window only (``actions.personal_data.STAFF_TABLES`` declares what each staff table holds)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
 from actions.models import COUNTRIES, LoginAttempt, WebSession, WebUser, utcnow
+from actions.personal_data import ATTEMPTS_KEPT_FOR, erase_staff
 from actions.reports.model import Scope
 from core.db import Database
 
 WEB_ROLES = ("partner", "coach", "admin")
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
-KEEP_ATTEMPTS = timedelta(days=1)
+KEEP_ATTEMPTS = ATTEMPTS_KEPT_FOR  # no longer than the window needs: the raw client address goes with them
 MIN_PASSWORD = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -137,6 +139,15 @@ class AccountService:
             row.disabled = True
             await session.execute(delete(WebSession).where(WebSession.web_user_id == row.id))
             return True
+
+    async def delete(self, email: str) -> dict[str, int] | None:
+        """Erase an account, its sessions and the attempts under its address; None when there is none."""
+        email = normalise_email(email)
+        async with self.db.transaction() as session:
+            account_id = await session.scalar(select(WebUser.id).where(WebUser.email == email))
+            if account_id is None:
+                return None
+            return await erase_staff(session, account_id, email)
 
     async def set_password(self, email: str, password: str) -> bool:
         """Replace an account's password and end its sessions; False when there is no such account."""
