@@ -11,7 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from actions.broadcast_delivery import compose
-from actions.broadcasts import MAX_TEXT, BroadcastView, Segment
+from actions.broadcasts import MAX_TEXT, BroadcastView, Segment, visible_length
 from actions.event_jobs import localise, place, when
 from actions.events import EventView
 from actions.models import COUNTRIES, SECTORS
@@ -194,7 +194,7 @@ async def final_texts(
         if lang == coach_lang:
             continue
         found, own = await full(lang)
-        if (own or event is not None) and len(found) <= MAX_TEXT:
+        if (own or event is not None) and visible_length(found, True) <= MAX_TEXT:
             per_language[lang] = found
         if not own:
             untranslated.add(lang)
