@@ -84,7 +84,8 @@ def compose(broadcast: BroadcastView, lang: str | None) -> tuple[str, list[list[
     buttons = [[Button(_(STOP_LABEL), STOP_DATA)]]
     if broadcast.event_id is not None:
         buttons.insert(0, [Button(_(ENROL_LABEL), f"ev:enrol:{broadcast.event_id}")])
-    return html.escape(broadcast.text_for(lang), quote=False), buttons
+    text = broadcast.text_for(lang)
+    return (text if broadcast.is_html else html.escape(text, quote=False)), buttons
 
 
 class BroadcastSender:

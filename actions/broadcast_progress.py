@@ -43,11 +43,13 @@ STILL = N_(
 )
 PAUSED = N_("⏸ Paused: press Resume to carry on.")
 PAUSE, RESUME, CANCEL = N_("⏸ Pause"), N_("▶️ Resume"), N_("✖️ Cancel")
+# Several counts in one sentence: each one as a label ("delivered: 3 of 10"), which reads right for any
+# number in every language, where "{n} delivered" would need the participle to agree with each count.
 REPORT = N_(
-    "🏁 Broadcast {id} finished in {duration}: {sent} of {total} delivered, {failed} failed, "
-    "{unreachable} unreachable, {skipped} skipped (opted out, weekly cap or blocked)."
+    "🏁 Broadcast {id} finished in {duration}: delivered: {sent} of {total} · failed: {failed} · "
+    "unreachable: {unreachable} · skipped: {skipped} (opted out, weekly cap or blocked)."
 )
-CANCELLED = N_("✖️ Broadcast {id} cancelled: {sent} of {total} had been delivered; the rest will not be sent.")
+CANCELLED = N_("✖️ Broadcast {id} cancelled: delivered: {sent} of {total}; the rest will not be sent.")
 
 
 def clock_text(seconds: float) -> str:

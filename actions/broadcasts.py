@@ -7,6 +7,8 @@ the recipients and every state change are decided here, with ``broadcasts.manage
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +31,15 @@ from core.db import Database
 from core.i18n import SUPPORTED_LANGUAGES
 
 MAX_TEXT = 3500  # leaves room for the buttons' note within Telegram's 4096
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_length(text: str, is_html: bool) -> int:
+    """The characters Telegram counts against its limit: for HTML, those left once tags and entities
+    are parsed (an escaped ``&`` is one character, not five)."""
+    return len(html.unescape(_TAG.sub("", text))) if is_html else len(text)
+
+
 PENDING = ("queued", "sending")
 SEGMENT_KEYS = ("country", "language", "sector", "enrolled", "attended", "not_enrolled", "active_days")
 
@@ -105,6 +116,7 @@ class BroadcastView:
     state: str
     paused_until: datetime | None
     counts: dict[str, int] = field(default_factory=dict)
+    is_html: bool = False  # the texts are Telegram HTML (else plain, escaped when sent)
 
     def text_for(self, lang: str | None) -> str:
         """The coach's translation for a language, else the original."""
@@ -138,6 +150,7 @@ def view_of(row: Broadcast, counts: dict[str, int] | None = None) -> BroadcastVi
         state=row.state,
         paused_until=row.paused_until,
         counts=counts or {},
+        is_html=row.is_html,
     )
 
 
@@ -186,16 +199,19 @@ class BroadcastService:
         event_id: int | None = None,
         translations: dict[str, str] | None = None,
         actor: int | None = None,
+        is_html: bool = False,
     ) -> tuple[BroadcastView, int]:
-        """Save a draft; return it and how many people it would reach now."""
+        """Save a draft; return it and how many people it would reach now (``is_html``: the texts are
+        Telegram HTML with people's words already escaped)."""
         await self._check(actor, segment)
         text = text.strip()
-        if not text or len(text) > MAX_TEXT:
+        if not text or visible_length(text, is_html) > MAX_TEXT:
             raise BroadcastError(f"the text must have 1 to {MAX_TEXT} characters")
         if language not in SUPPORTED_LANGUAGES:
             raise BroadcastError(f"unknown language {language!r}")
         for lang, translated in (translations or {}).items():
-            if lang not in SUPPORTED_LANGUAGES or not translated.strip() or len(translated) > MAX_TEXT:
+            too_long = visible_length(translated, is_html) > MAX_TEXT
+            if lang not in SUPPORTED_LANGUAGES or not translated.strip() or too_long:
                 raise BroadcastError(f"bad translation for {lang!r}")
         async with self.db.transaction() as session:
             if event_id is not None:
@@ -206,6 +222,7 @@ class BroadcastService:
                 text=text,
                 language=language,
                 translations=dict(translations or {}),
+                is_html=is_html,
                 event_id=event_id,
                 segment=segment.as_json(),
                 state="draft",

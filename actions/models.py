@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -383,6 +384,9 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {lang: text}
+    # True: text and translations are Telegram HTML, already escaped where people wrote them (the bot's
+    # invitation card has a bold title); False: plain text, escaped when sent (the CLI's text files).
+    is_html: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(12), default="draft")
@@ -452,7 +456,8 @@ class WebSession(Base):
 
 
 class LoginAttempt(Base):
-    """One sign-in attempt, kept for a day to limit guessing per account and per client address."""
+    """One sign-in attempt, kept 15 minutes (the limit's window) to limit guessing per account and per
+    client address; the daily retention job removes any left over."""
 
     __tablename__ = "web_login_attempts"
     __table_args__ = (Index("ix_web_login_attempts_at", "at"),)

@@ -2,6 +2,12 @@
 
 A test fails when a table with a person column (``PERSON_COLUMNS``) is missing here, so every table the
 next features add is exported and erased the same way.
+
+The dashboard's staff data (``STAFF_TABLES``: accounts' e-mail addresses, their sessions, and the sign-in
+attempts with the e-mail address typed and the client address) is declared too, apart: it is about partners,
+coaches and admins, not the entrepreneurs, so it is never in ``/mydata``; ``interhub web-users delete EMAIL``
+erases an account with ``erase_staff``, and sign-in attempts are kept only as long as the sign-in limit
+needs them (``ATTEMPTS_KEPT_FOR``).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select
@@ -22,6 +28,7 @@ from actions.models import (
     ConversationState,
     Enrolment,
     Job,
+    LoginAttempt,
     Mentor,
     MentoringRequest,
     MessageLog,
@@ -33,10 +40,16 @@ from actions.models import (
     Ticket,
     User,
     UserRole,
+    WebSession,
+    WebUser,
 )
 
 #: Column names that identify a person: a table with one of them holds personal data.
 PERSON_COLUMNS = frozenset({"pseudonym", "telegram_id", "user_id"})
+#: Column names that identify a member of staff on the dashboard (or whoever tried to sign in).
+STAFF_COLUMNS = frozenset({"email", "address", "web_user_id"})
+#: The sign-in limit counts failures in 15 minutes; attempts (with their raw client address) go after that.
+ATTEMPTS_KEPT_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,43 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         keyed_by=lambda row: row.name,
     ),
 )
+
+
+@dataclass(frozen=True)
+class StaffTable:
+    """Where a table keeps a dashboard account (by its id or its e-mail address), and what it holds."""
+
+    model: type[Base]
+    holds: str
+    account: Callable[[int, str], ColumnElement[bool]]
+
+
+STAFF_TABLES: tuple[StaffTable, ...] = (
+    StaffTable(
+        WebSession,
+        "signed-in browsers: hashed token, CSRF token, language; gone after 8 h idle or 24 h",
+        lambda account_id, _email: WebSession.web_user_id == account_id,
+    ),
+    StaffTable(
+        LoginAttempt,
+        "sign-in attempts: the e-mail address typed, the client address, success; kept 15 minutes",
+        lambda _account_id, email: LoginAttempt.email == email,
+    ),
+    StaffTable(
+        WebUser,
+        "the account: e-mail address, password hash, role, countries, last sign-in",
+        lambda account_id, _email: WebUser.id == account_id,
+    ),
+)
+
+
+async def erase_staff(session: AsyncSession, account_id: int, email: str) -> dict[str, int]:
+    """Delete a dashboard account and everything declared about it (the account last); counts per table."""
+    counts: dict[str, int] = {}
+    for table in STAFF_TABLES:
+        result = await session.execute(delete(table.model).where(table.account(account_id, email)))
+        counts[table.model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return counts
 
 
 async def export_person(session: AsyncSession, person: Person) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Keeping the privacy notice's promises: question texts go after 12 months, unused profiles after 24.
 
-Free-text questionnaire answers follow the question texts (12 months).
+Free-text questionnaire answers follow the question texts (12 months). Dashboard sign-in attempts (an
+e-mail address typed and a client address) go after 15 minutes, even when nobody signs in to prune them.
 
 A daily job (``privacy.retention``) runs ``purge``; ``interhub privacy purge [--dry-run]`` runs it now.
 """
@@ -12,8 +13,17 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, func, select, update
 
 from actions.jobs import JobService, JobView
-from actions.models import ArticleFeedback, Job, MentoringRequest, MessageLog, Ticket, User, utcnow
-from actions.personal_data import Person, erase_person
+from actions.models import (
+    ArticleFeedback,
+    Job,
+    LoginAttempt,
+    MentoringRequest,
+    MessageLog,
+    Ticket,
+    User,
+    utcnow,
+)
+from actions.personal_data import ATTEMPTS_KEPT_FOR, Person, erase_person
 from actions.surveys.definitions import shipped
 from actions.surveys.privacy import purge_free_text
 from actions.worker import JobContext
@@ -60,6 +70,12 @@ async def purge(db: Database, *, now: datetime | None = None, dry_run: bool = Fa
         )
         if not dry_run:
             await session.execute(delete(Job).where(*finished))
+        attempts = LoginAttempt.at < now - ATTEMPTS_KEPT_FOR
+        counts["login_attempts"] = int(
+            await session.scalar(select(func.count()).select_from(LoginAttempt).where(attempts)) or 0
+        )
+        if not dry_run:
+            await session.execute(delete(LoginAttempt).where(attempts))
         if dry_run:
             await session.rollback()
     return counts

@@ -1,4 +1,4 @@
-"""``interhub web`` (the dashboard on PORT) and ``interhub web-users add|list|disable|demo``."""
+"""``interhub web`` (the dashboard on PORT) and ``interhub web-users add|list|disable|delete|demo``."""
 
 from __future__ import annotations
 
@@ -117,6 +117,16 @@ def cmd_disable(args: argparse.Namespace, config: Settings) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace, config: Settings) -> int:
+    """Erase an account with its sessions and sign-in attempts (what a departing staff member may ask)."""
+    counts = with_services(config, lambda s: accounts(s).delete(args.email))
+    if counts is None:
+        return fail(f"no dashboard account {args.email}")
+    sessions, attempts = counts["web_sessions"], counts["web_login_attempts"]
+    print(f"{args.email}: deleted ({sessions} sessions, {attempts} sign-in attempts)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, config: Settings) -> int:
     """Create the demo admin and the IT+DE partner with new passwords; print them once and write them."""
     target = Path(args.write)
@@ -169,6 +179,9 @@ def add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     disable = users.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("email")
     disable.set_defaults(with_config=True, func=cmd_disable)
+    erase = users.add_parser("delete", help="erase an account, its sessions and its sign-in attempts")
+    erase.add_argument("email")
+    erase.set_defaults(with_config=True, func=cmd_delete)
     demo = users.add_parser("demo", help="create the demo admin and partner (IT, DE) with new passwords")
     demo.add_argument("--write", default="artefacts/demo-logins.txt", help="file for the passwords")
     demo.set_defaults(with_config=True, func=cmd_demo)

@@ -8,9 +8,9 @@ compiled to ``.mo`` by the build (``make locales``).
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -33,7 +33,28 @@ LANGUAGE_NAMES: dict[str, str] = {
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
 RTL_LANGUAGES = frozenset({"ar"})
 
-Translate = Callable[[str], str]
+
+class Translate(Protocol):
+    """A language's texts: ``_(msgid)``, and ``_.ngettext(singular, plural, n)`` for a count."""
+
+    def __call__(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+class Texts:
+    """One catalogue as a ``Translate``: the form for a count follows the catalogue's Plural-Forms."""
+
+    def __init__(self, catalog: gettext.NullTranslations) -> None:
+        self._catalog = catalog
+
+    def __call__(self, message: str, /) -> str:
+        """The translation of ``message``."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        """The translation of the form that ``n`` takes (English: ``singular`` for 1)."""
+        return self._catalog.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -46,20 +67,22 @@ class MissingCatalogError(RuntimeError):
 
 
 @cache
-def _catalog(lang: str) -> gettext.NullTranslations:
+def _catalog(lang: str, domain: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
     try:
-        return gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[lang])
+        return gettext.translation(domain, localedir=LOCALES_DIR, languages=[lang])
     except FileNotFoundError:
         raise MissingCatalogError(
-            f"no compiled catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
+            f"no compiled {domain!r} catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
         ) from None
 
 
-def translator(lang: str) -> Translate:
-    """Return the gettext function for a supported language (English for anything else)."""
-    return _catalog(lang if lang in LANGUAGE_NAMES else "en").gettext
+@cache
+def translator(lang: str, domain: str = DOMAIN) -> Translate:
+    """Return the texts of a supported language in a gettext domain (English for anything else): the
+    bot's ``messages`` unless told, the dashboard's ``web``."""
+    return Texts(_catalog(lang if lang in LANGUAGE_NAMES else "en", domain))
 
 
 def normalise_language_code(code: str | None) -> str | None:

@@ -141,13 +141,13 @@ async def test_a_coach_broadcasts_to_a_segment_with_a_preview_per_language_and_f
     assert "🏷 Food" in narrowed and "👥 3 people now." in narrowed
     by_language = {text.split("</b>")[0]: text for text in preview[:-1]}
     assert list(by_language) == [
-        "<b>🌐 Deutsch · 1 people\n(no translation: they read your text as written)",
-        "<b>🌐 English · 1 people",
-        "<b>🌐 Italiano · 1 people",
+        "<b>🌐 Deutsch · 1 person\n(no translation: they read your text as written)",
+        "<b>🌐 English · 1 person",
+        "<b>🌐 Italiano · 1 person",
     ]
-    italian = by_language["<b>🌐 Italiano · 1 people"]
+    italian = by_language["<b>🌐 Italiano · 1 person"]
     assert "Laboratorio prezzi venerdì" in italian and "[🔕 Basta inviti]" in italian
-    english = by_language["<b>🌐 English · 1 people"]
+    english = by_language["<b>🌐 English · 1 person"]
     assert "Pricing workshop on Friday &lt;b&gt;bring&lt;/b&gt; your prices &amp; questions" in english
     assert "👀 Preview: 3 people will get it, in 3 languages." in preview[-1]
     assert await outbox(services, 1) == {}  # nothing is written before the coach confirms
@@ -166,7 +166,7 @@ async def test_a_coach_broadcasts_to_a_segment_with_a_preview_per_language_and_f
     final = [c for c in api.calls if c.method == "editMessageText" and c.params["message_id"] == progress_id]
     assert "📣 Broadcast 1: done" in final[-1].params["text"] and "✅ sent 3" in final[-1].params["text"]
     report = api.calls[-1].params["text"]
-    assert report.startswith("🏁 Broadcast 1 finished in") and "3 of 3 delivered" in report
+    assert report.startswith("🏁 Broadcast 1 finished in") and "delivered: 3 of 3" in report
     assert await progress_jobs(app, services) == 0  # the chain ended with the report
 
 
@@ -213,7 +213,7 @@ async def test_pause_resume_and_cancel_from_the_progress_message_with_stale_and_
     ]
     assert other.alerts == [REFUSED]
     assert await outbox(services, 1) == {"skipped": 4}
-    assert "cancelled: 0 of 4 had been delivered" in api.calls[-1].params["text"]
+    assert "cancelled: delivered: 0 of 4" in api.calls[-1].params["text"]
     assert not [c for c in api.calls if "bc:stop" in str(c.params)]  # nobody got it
 
 
@@ -233,7 +233,7 @@ async def test_an_event_invitation_carries_the_card_and_enrol_in_each_language(
     listing = joined(await bob.tap("📅 An event invitation (with Enrol)"))
     labels = list(bob.buttons())
     asked = joined(await bob.tap(labels[0]))
-    await bob.say("Join us!")
+    await bob.say("Join us & bring <friends>!")
     segment = joined(await bob.tap("➡️ Next: who gets it"))
     preview = joined(await bob.tap("👀 Preview"))
     await bob.tap("✅ Confirm and send")
@@ -242,10 +242,15 @@ async def test_an_event_invitation_carries_the_card_and_enrol_in_each_language(
     assert "Which event?" in listing and labels[0].startswith(f"{event.id}. ") and "Milano" in labels[0]
     assert "up to 2700 characters" in asked
     assert f"🆕 not enrolled in event {event.id} yet" in segment and "👥 3 people now." in segment
-    assert "📅 Aprire la partita IVA" in preview and "[✅ Iscriviti]" in preview
+    assert "📅 <b>Aprire la partita IVA</b>" in preview and "[✅ Iscriviti]" in preview
+    assert "Join us &amp; bring &lt;friends&gt;!" in preview
     received = {c.params["chat_id"]: c.params for c in api.calls if "bc:stop" in str(c.params)}
     assert set(received) == {801, 803, 804}  # 802 is already enrolled
-    assert received[801]["text"].startswith("Join us!\n\n📅 Aprire la partita IVA\n🕒 ")
+    # The coach's words are escaped once; the card's title is bold (parse mode HTML).
+    assert received[801]["text"].startswith(
+        "Join us &amp; bring &lt;friends&gt;!\n\n📅 <b>Aprire la partita IVA</b>\n🕒 "
+    )
+    assert received[801]["parse_mode"] == "HTML"
     assert "📍 Via Padova 21, Milano" in received[803]["text"]
     keys = [[b["callback_data"] for b in row] for row in received[803]["reply_markup"]["inline_keyboard"]]
     assert keys == [[f"ev:enrol:{event.id}"], ["bc:stop"]]
@@ -277,7 +282,7 @@ async def test_machine_translation_is_used_and_marked_when_a_translator_is_set(
     preview = {text.split("</b>")[0]: text for text in await bob.tap("👀 Preview")}
 
     assert "machine-translated, and marked as such" in offer
-    german = preview["<b>🌐 Deutsch · 1 people"]
+    german = preview["<b>🌐 Deutsch · 1 person"]
     assert "(de) Hello all\n\n🌐 Die Nachricht des Coaches wurde maschinell übersetzt." in german
     assert "Ciao a tutti!" in preview["<b>🌐 Italiano · 2 people"]  # the coach's own translation wins
 
@@ -327,7 +332,7 @@ async def test_a_coach_of_two_countries_picks_one_and_a_forged_country_is_refuse
     assert countries == ["🇮🇹 Italy", "🇩🇪 Germany"]  # no "Anyone": a country coach names a country
     assert [alert for alert in ann.alerts if alert] == [REFUSED]  # Hungary is not hers
     assert "Please choose a country you coach first." in anywhere
-    assert "🇩🇪 Germany" in germany and "👥 1 people now." in germany
+    assert "🇩🇪 Germany" in germany and "👥 1 person now." in germany
     assert "No event in your countries yet." in none_yet
 
 

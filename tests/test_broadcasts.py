@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from actions.broadcast_delivery import MAX_ATTEMPTS, BroadcastSender, quiet_until
+from actions.broadcast_delivery import MAX_ATTEMPTS, BroadcastSender, compose, quiet_until
 from actions.broadcast_limiter import SharedLimiter
-from actions.broadcasts import BroadcastError, Segment, parse_segment
+from actions.broadcasts import BroadcastError, Segment, parse_segment, visible_length
 from actions.models import BroadcastOutbox, User
 from actions.roles import NotAllowed
 from core.notify import Button, Outcome, SendResult
@@ -170,6 +170,18 @@ async def test_translation_by_language(services: Services) -> None:
     lane = Lane()
     await sender(services, lane, clock).run_until_idle(poll=0)
     assert sorted(text for _, text, _ in lane.sent) == ["Hallo", "Hello"]
+
+
+async def test_the_limit_counts_what_telegram_shows_of_an_html_text(services: Services) -> None:
+    escaped = "&lt;&amp;&gt;" * 1000  # 3000 characters shown, 13000 stored
+
+    view, _ = await services.broadcasts.create(escaped, "en", Segment(), is_html=True)
+
+    assert (visible_length(view.text, True), compose(view, "en")[0]) == (3000, escaped)
+    with pytest.raises(BroadcastError):
+        await services.broadcasts.create("<b>" + "x" * 3501 + "</b>", "en", Segment(), is_html=True)
+    with pytest.raises(BroadcastError):  # plain text counts every character, and is escaped when sent
+        await services.broadcasts.create("&" * 3501, "en", Segment())
 
 
 async def test_quiet_hours_hold_messages_until_morning(services: Services) -> None:

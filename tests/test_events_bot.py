@@ -233,9 +233,9 @@ async def test_a_coach_edits_time_place_and_seats_with_a_preview_and_people_are_
     assert "2 people enrolled or waiting will be told" in answer
     saved = joined(await coach.tap("💾 Save changes"))
 
-    assert "1 confirmed, 1 waiting" in card and "Editing event" in menu and "Preview" in menu
+    assert "confirmed: 1 · waiting: 1" in card and "Editing event" in menu and "Preview" in menu
     assert f"Event {event.id} saved" in saved and "The reminders moved" in saved
-    assert "1 people will be told" in saved and "1 people from the waiting list got a seat" in saved
+    assert "1 person will be told" in saved and "1 person from the waiting list got a seat" in saved
     shown = await services.events.get(event.id)
     assert shown is not None
     assert (f"{shown.local_start:%Y-%m-%d %H:%M}", shown.online_url, shown.venue, shown.capacity) == (

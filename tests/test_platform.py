@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from actions.models import Base, User, UserRole
-from actions.personal_data import PERSON_COLUMNS, PERSONAL_TABLES
+from actions.personal_data import PERSON_COLUMNS, PERSONAL_TABLES, STAFF_COLUMNS, STAFF_TABLES
 from actions.roles import NotAllowed
 from bot.app import command_list
 from bot.context import InterHubApp
@@ -143,10 +143,15 @@ def test_nothing_outside_tests_reads_the_tests_folder() -> None:
 
 def test_every_table_with_a_person_column_is_declared_for_export_and_erasure() -> None:
     declared = {table.model.__tablename__ for table in PERSONAL_TABLES}
-    with_person = {
-        table.name for table in Base.metadata.sorted_tables if PERSON_COLUMNS & set(table.columns.keys())
-    }
+    staff = {table.model.__tablename__ for table in STAFF_TABLES}
+    columns = {table.name: set(table.columns.keys()) for table in Base.metadata.sorted_tables}
+    with_person = {name for name, names in columns.items() if PERSON_COLUMNS & names}
+    with_staff = {name for name, names in columns.items() if STAFF_COLUMNS & names}
+
     assert with_person - declared == set()
+    assert with_staff - staff == set()
+    assert with_staff == {"web_users", "web_sessions", "web_login_attempts"}
+    assert declared & staff == set()  # staff data never goes into an entrepreneur's /mydata
 
 
 async def test_without_consent_no_question_text_is_stored_anywhere(

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from actions.job_handlers import job_handlers
-from actions.models import ArticleFeedback, MessageLog, Ticket, User, utcnow
+from actions.models import ArticleFeedback, LoginAttempt, MessageLog, Ticket, User, utcnow
 from actions.retention import RETENTION_JOB, ensure_scheduled, next_run, purge
 from actions.worker import JobContext, Worker
 from core.services import Services
@@ -80,6 +80,21 @@ async def test_the_daily_job_runs_purge_and_schedules_the_next_day(services: Ser
     assert [(j.kind, j.state) for j in listed] == [(RETENTION_JOB, "pending"), (RETENTION_JOB, "done")]
     assert first is not None and listed[0].due_at > utcnow()
     assert next_run(datetime(2026, 12, 3, 2, 0, tzinfo=UTC)) == datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+
+
+async def test_sign_in_attempts_and_their_client_addresses_go_after_the_limits_window(
+    services: Services,
+) -> None:
+    async with services.db.transaction() as session:
+        for minutes, address in ((16, "203.0.113.7"), (14, "203.0.113.8"), (60 * 24, "203.0.113.9")):
+            at = NOW - timedelta(minutes=minutes)
+            session.add(LoginAttempt(email="x@example.org", address=address, succeeded=False, at=at))
+
+    counts = await purge(services.db, now=NOW)
+
+    async with services.db.transaction() as session:
+        left = (await session.scalars(select(LoginAttempt.address))).all()
+    assert (counts["login_attempts"], left) == (2, ["203.0.113.8"])
 
 
 def test_privacy_purge_command_prints_counts_only(tmp_path: Path) -> None:

@@ -1,27 +1,32 @@
 """Dashboard accounts: argon2 password hashes, roles and country scopes, and sign-in limited per account
-and per client address (5 failures in 15 minutes lock both for the rest of that window)."""
+and per client address (5 failures in 15 minutes lock both for the rest of that window). Attempts are
+kept for that window only (``actions.personal_data.STAFF_TABLES`` declares what each staff table holds)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from actions.models import COUNTRIES, LoginAttempt, WebSession, WebUser, utcnow
+from actions.personal_data import ATTEMPTS_KEPT_FOR, erase_staff
 from actions.reports.model import Scope
 from core.db import Database
 
 WEB_ROLES = ("partner", "coach", "admin")
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
-KEEP_ATTEMPTS = timedelta(days=1)
+KEEP_ATTEMPTS = ATTEMPTS_KEPT_FOR  # no longer than the window needs: the raw client address goes with them
 MIN_PASSWORD = 10
+#: First key of ``pg_advisory_xact_lock(namespace, key)``: "WEBL", so other locks never collide.
+LOCK_NAMESPACE = int.from_bytes(b"WEBL", "big")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
@@ -138,6 +143,15 @@ class AccountService:
             await session.execute(delete(WebSession).where(WebSession.web_user_id == row.id))
             return True
 
+    async def delete(self, email: str) -> dict[str, int] | None:
+        """Erase an account, its sessions and the attempts under its address; None when there is none."""
+        email = normalise_email(email)
+        async with self.db.transaction() as session:
+            account_id = await session.scalar(select(WebUser.id).where(WebUser.email == email))
+            if account_id is None:
+                return None
+            return await erase_staff(session, account_id, email)
+
     async def set_password(self, email: str, password: str) -> bool:
         """Replace an account's password and end its sessions; False when there is no such account."""
         if len(password) < MIN_PASSWORD:
@@ -151,20 +165,45 @@ class AccountService:
             await session.execute(delete(WebSession).where(WebSession.web_user_id == row.id))
             return True
 
-    async def locked(self, email: str, address: str) -> bool:
-        """Whether this account or this address had 5 failed attempts in the last 15 minutes."""
-        since = utcnow() - WINDOW
+    async def _reserve(self, email: str, address: str) -> int | None:
+        """Record the attempt as a failure before the password is checked, unless the account or the
+        address already has 5 failures in the window (then None: locked).
+
+        Counting and recording are one step under a lock — PostgreSQL: transaction-scoped advisory locks
+        on the account and on the address, in a fixed order; SQLite: the writer lock the insert takes
+        first — so concurrent wrong passwords cannot get more than 5 checks past the limit.
+        """
+        now = utcnow()
         async with self.db.transaction() as session:
-            failures = select(func.count()).where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-            by_account = await session.scalar(failures.where(LoginAttempt.email == normalise_email(email)))
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(text("SET LOCAL lock_timeout = '10s'"))
+                for key in sorted({_lock_key("account", email), _lock_key("address", address)}):
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                        {"namespace": LOCK_NAMESPACE, "key": key},
+                    )
+            attempt = LoginAttempt(email=email, address=address, succeeded=False, at=now)
+            session.add(attempt)
+            await session.flush()
+            failures = select(func.count()).where(
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at >= now - WINDOW,
+                LoginAttempt.id != attempt.id,
+            )
+            by_account = await session.scalar(failures.where(LoginAttempt.email == email))
             by_address = await session.scalar(failures.where(LoginAttempt.address == address))
-        return (by_account or 0) >= MAX_FAILURES or (by_address or 0) >= MAX_FAILURES
+            if (by_account or 0) >= MAX_FAILURES or (by_address or 0) >= MAX_FAILURES:
+                await session.delete(attempt)  # a refused attempt is not counted: the lock ends on time
+                return None
+            await session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
+            return attempt.id
 
     async def sign_in(self, email: str, password: str, address: str) -> tuple[Outcome, Account | None]:
         """Check a password unless the account or the address is locked; every check is recorded."""
         email = normalise_email(email)[:254]
         address = address[:64]
-        if await self.locked(email, address):
+        attempt = await self._reserve(email, address)
+        if attempt is None:
             return Outcome.LOCKED, None
         async with self.db.transaction() as session:
             row = await session.scalar(select(WebUser).where(WebUser.email == email))
@@ -173,19 +212,25 @@ class AccountService:
             good: bool = await asyncio.to_thread(_hasher.verify, stored, password)
         except (VerificationError, InvalidHashError):
             good = False
-        good = good and row is not None and not row.disabled
+        if not good or row is None or row.disabled:
+            return Outcome.WRONG, None
         now = utcnow()
+        values: dict[str, object] = {"last_login_at": now}
+        if _hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = await asyncio.to_thread(_hasher.hash, password)
         async with self.db.transaction() as session:
-            session.add(LoginAttempt(email=email, address=address, succeeded=good, at=now))
-            await session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
-            if not good or row is None:
-                return Outcome.WRONG, None
-            values: dict[str, object] = {"last_login_at": now}
-            if _hasher.check_needs_rehash(row.password_hash):
-                values["password_hash"] = await asyncio.to_thread(_hasher.hash, password)
+            await session.execute(
+                update(LoginAttempt).where(LoginAttempt.id == attempt).values(succeeded=True)
+            )
             await session.execute(update(WebUser).where(WebUser.id == row.id).values(**values))
-            row.last_login_at = now
-            return Outcome.OK, to_account(row)
+        row.last_login_at = now
+        return Outcome.OK, to_account(row)
+
+
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 32-bit key for ``pg_advisory_xact_lock``; a collision only makes two attempts wait."""
+    digest = zlib.crc32(f"{kind}:{value}".encode())
+    return digest - 2**32 if digest >= 2**31 else digest
 
 
 __all__ = ["Account", "AccountError", "AccountService", "Outcome"]

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import gettext
-from functools import cache
-
-from core.i18n import LANGUAGE_NAMES, LOCALES_DIR, MissingCatalogError, Translate
+from core.i18n import LANGUAGE_NAMES, Translate, translator
 
 DOMAIN = "web"
 WEB_LANGUAGES: tuple[str, ...] = ("en", "it", "de", "sl", "hr", "hu")
 DEFAULT = "en"
 
 
-@cache
-def _catalog(lang: str) -> gettext.NullTranslations:
-    if lang == "en":
-        return gettext.NullTranslations()
-    try:
-        return gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[lang])
-    except FileNotFoundError:
-        raise MissingCatalogError(
-            f"no compiled dashboard catalogue for {lang!r} in {LOCALES_DIR}; run 'make locales'"
-        ) from None
-
-
 def web_translator(lang: str) -> Translate:
-    """The gettext function of a dashboard language (English for anything else)."""
-    return _catalog(lang if lang in WEB_LANGUAGES else DEFAULT).gettext
+    """The texts of a dashboard language (English for anything else)."""
+    return translator(lang if lang in WEB_LANGUAGES else DEFAULT, DOMAIN)
 
 
 def language_names() -> list[tuple[str, str]]:

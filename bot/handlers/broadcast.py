@@ -40,10 +40,12 @@ from bot.handlers.broadcast_forms import (
     final_texts,
     markup,
     picker,
+    preview_head,
     preview_messages,
     relation_picker,
     segment_menu,
     text_limit,
+    too_long,
 )
 from bot.handlers.events_forms import CHOOSE_BUTTON, EXPIRED, FOR_STAFF, say, typed
 from bot.handlers.staff import refuse
@@ -65,9 +67,7 @@ SET_BUTTON = re.compile(
 DONE_BUTTON = re.compile(r"^bcn:(confirm|edit|cancel)$")
 EDIT_BUTTON = re.compile(r"^bcn:edit:(text|translations|segment)$")
 TRANSLATION = re.compile(r"([a-z]{2})\s*:\s*(.*)", flags=re.DOTALL)
-ASK_TEXT = N_("✍️ Write the message in {language}, up to {limit} characters (/cancel stops):")
 ONLY_TEXT = N_("Please send the message as text only (no photo, file or sticker):")
-TOO_LONG = N_("That is {count} characters; the limit is {limit}. Please shorten it:")
 STOPPED = N_("Broadcast stopped; nothing was sent.")
 
 
@@ -119,7 +119,12 @@ async def start(update: Update, context: InterHubContext) -> int:
 
 async def _ask_text(update: Update, w: Who, draft: dict[str, Any]) -> int:
     limit = text_limit(draft.get("event_id"))
-    await say(update, w._(ASK_TEXT).format(language=LANGUAGE_NAMES[w.lang], limit=limit))
+    ask = w._.ngettext(
+        "✍️ Write the message in {language}, up to {limit} character (/cancel stops):",
+        "✍️ Write the message in {language}, up to {limit} characters (/cancel stops):",
+        limit,
+    )
+    await say(update, ask.format(language=LANGUAGE_NAMES[w.lang], limit=limit))
     return TEXT
 
 
@@ -168,7 +173,7 @@ async def text(update: Update, context: InterHubContext) -> int | None:
         await say(update, w._(ONLY_TEXT))
         return None
     if len(written) > limit:
-        await say(update, w._(TOO_LONG).format(count=len(written), limit=limit))
+        await say(update, too_long(w._, len(written), limit))
         return None
     draft["text"] = written
     draft.pop("final", None)  # a preview must be seen again before Confirm
@@ -215,7 +220,7 @@ async def translation(update: Update, context: InterHubContext) -> int | None:
         return None
     lang, written = match.group(1), match.group(2).strip()
     if len(written) > limit:
-        await say(update, w._(TOO_LONG).format(count=len(written), limit=limit))
+        await say(update, too_long(w._, len(written), limit))
         return None
     supplied = dict(draft.get("translations", {}))
     supplied.pop(lang, None)
@@ -336,9 +341,7 @@ async def _preview(update: Update, context: InterHubContext, w: Who) -> int:
     rows = [[(w._("✏️ Edit"), "bcn:edit"), (w._("✖️ Cancel"), "bcn:cancel")]]
     if total:
         rows.insert(0, [(w._("✅ Confirm and send"), "bcn:confirm")])
-        head = w._("👀 Preview: {count} people will get it, in {languages} languages.").format(
-            count=total, languages=len(readers)
-        )
+        head = preview_head(w._, total, len(readers))
         note = w._(
             "Quiet hours (21:00–08:00 in their country) and the weekly limit apply; sending starts now."
         )
@@ -381,6 +384,7 @@ async def _send(update: Update, context: InterHubContext, w: Who, draft: dict[st
             event_id=draft.get("event_id"),
             translations=final["translations"],
             actor=w.telegram_id,
+            is_html=True,
         )
         await broadcasts.confirm(view.id, actor=w.telegram_id)
     except NotAllowed:

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from actions.broadcast_delivery import compose
-from actions.broadcasts import MAX_TEXT, BroadcastView, Segment
+from actions.broadcasts import MAX_TEXT, BroadcastView, Segment, visible_length
 from actions.event_jobs import localise, place, when
 from actions.events import EventView
 from actions.models import COUNTRIES, SECTORS
@@ -63,8 +63,30 @@ def segment_lines(_: Translate, segment: Segment) -> list[str]:
         if event_id:
             lines.append(_(template).format(id=event_id))
     if segment.active_days:
-        lines.append(_("⏱ active in the last {days} days").format(days=segment.active_days))
+        days = segment.active_days
+        active = _.ngettext("⏱ active in the last {days} day", "⏱ active in the last {days} days", days)
+        lines.append(active.format(days=days))
     return lines or [_("👥 everyone who takes invitations")]
+
+
+def too_long(_: Translate, count: int, limit: int) -> str:
+    """A text of ``count`` characters is over ``limit``: ask for a shorter one."""
+    said = _.ngettext("That is {count} character", "That is {count} characters", count).format(count=count)
+    rule = _.ngettext("the limit is {limit} character", "the limit is {limit} characters", limit)
+    return _("{too_long}; {the_limit}. Please shorten it:").format(
+        too_long=said, the_limit=rule.format(limit=limit)
+    )
+
+
+def preview_head(_: Translate, people: int, languages: int) -> str:
+    """``👀 Preview: 12 people will get it, in 3 languages.``"""
+    spread = _.ngettext("in {languages} language", "in {languages} languages", languages)
+    head = _.ngettext(
+        "👀 Preview: {count} person will get it, {in_languages}.",
+        "👀 Preview: {count} people will get it, {in_languages}.",
+        people,
+    )
+    return head.format(count=people, in_languages=spread.format(languages=languages))
 
 
 def segment_menu(_: Translate, segment: Segment, count: int | None) -> tuple[str, InlineKeyboardMarkup]:
@@ -74,7 +96,9 @@ def segment_menu(_: Translate, segment: Segment, count: int | None) -> tuple[str
     if count is None:
         lines.append(_("Please choose a country you coach first."))
     else:
-        lines.append(_("👥 {count} people now.").format(count=count))
+        lines.append(
+            _.ngettext("👥 {count} person now.", "👥 {count} people now.", count).format(count=count)
+        )
     rows = [
         [(_("🌍 Country"), "bcn:seg:country"), (_("🗣 Language"), "bcn:seg:language")],
         [(_("🏷 Sector"), "bcn:seg:sector"), (_("📅 Event"), "bcn:seg:event")],
@@ -94,7 +118,10 @@ def picker(_: Translate, kind: str, countries: tuple[str, ...]) -> InlineKeyboar
     elif kind == "sector":
         choices = [(_(SECTOR_NAMES[s]), s) for s in SECTORS]
     else:
-        choices = [(_("{days} days").format(days=days), str(days)) for days in ACTIVE_DAYS]
+        choices = [
+            (_.ngettext("{days} day", "{days} days", days).format(days=days), str(days))
+            for days in ACTIVE_DAYS
+        ]
     if kind != "country" or countries == COUNTRIES:
         choices.append((_(ANY), "any"))
     buttons = [(label, f"bcn:set:{kind}:{value}") for label, value in choices]
@@ -119,12 +146,12 @@ def event_label(event: EventView) -> str:
 
 
 async def card(event: EventView, lang: str, translations: TranslationClient) -> str:
-    """The event's card as plain text in a language (the delivery escapes it)."""
+    """The event's card in a language, as Telegram HTML: the title in bold, every text escaped."""
     _ = translator(lang)
     texts = await localise(event, lang, translations)
-    lines = [f"📅 {texts.title}", f"🕒 {when(event)}", f"📍 {html.unescape(place(event, _))}"]
+    lines = [f"📅 <b>{html.escape(texts.title)}</b>", f"🕒 {when(event)}", f"📍 {place(event, _)}"]
     if texts.note:
-        lines.append(texts.note)
+        lines.append(html.escape(texts.note))
     return "\n".join(lines)
 
 
@@ -137,21 +164,22 @@ async def final_texts(
 ) -> tuple[str, dict[str, str], set[str]]:
     """The original, the text per reader language: the coach's translation, else a marked machine
     translation when ``TRANSLATOR`` is set, else the original; an invitation gets its card below),
-    and the languages that read the coach's text untranslated."""
+    and the languages that read the coach's text untranslated. The texts are Telegram HTML: what the
+    coach (or the translator) wrote is escaped, the card keeps its formatting."""
     text, supplied = str(draft["text"]), dict(draft.get("translations", {}))
 
     async def body(lang: str) -> tuple[str, bool]:
         if lang == coach_lang:
-            return text, True
+            return html.escape(text, quote=False), True
         if lang in supplied:
-            return supplied[lang], True
+            return html.escape(supplied[lang], quote=False), True
         if translations.available:
             try:
                 found = await translations.translate(text, coach_lang, lang)
             except TranslationUnavailable:
-                return text, False
-            return f"{found}\n\n{translator(lang)(MACHINE_MARK)}", True
-        return text, False
+                return html.escape(text, quote=False), False
+            return f"{html.escape(found, quote=False)}\n\n{translator(lang)(MACHINE_MARK)}", True
+        return html.escape(text, quote=False), False
 
     async def full(lang: str) -> tuple[str, bool]:
         found, own = await body(lang)
@@ -166,7 +194,7 @@ async def final_texts(
         if lang == coach_lang:
             continue
         found, own = await full(lang)
-        if (own or event is not None) and len(found) <= MAX_TEXT:
+        if (own or event is not None) and visible_length(found, True) <= MAX_TEXT:
             per_language[lang] = found
         if not own:
             untranslated.add(lang)
@@ -183,12 +211,15 @@ def preview_messages(
     audience: dict[str, int],
 ) -> list[str]:
     """One message per language present: its readers, the text and the buttons, as they will get it."""
-    view = BroadcastView(0, original, coach_lang, per_language, event_id, Segment(), "draft", None)
+    view = BroadcastView(
+        0, original, coach_lang, per_language, event_id, Segment(), "draft", None, is_html=True
+    )
     messages = []
     for lang, count in sorted(audience.items(), key=lambda item: (-item[1], item[0])):
         text, buttons = compose(view, lang)
         labels = " ".join(f"[{b.label}]" for row in buttons for b in row)
-        head = _("🌐 {language} · {count} people").format(language=LANGUAGE_NAMES[lang], count=count)
+        head = _.ngettext("🌐 {language} · {count} person", "🌐 {language} · {count} people", count)
+        head = head.format(language=LANGUAGE_NAMES[lang], count=count)
         if lang in untranslated or (lang != coach_lang and lang not in per_language):
             head += "\n" + _("(no translation: they read your text as written)")
         messages.append(f"<b>{head}</b>\n\n{text}\n\n{html.escape(labels)}")

@@ -46,8 +46,10 @@ async def free_text(update: Update, context: InterHubContext) -> None:
         await reply(
             context,
             w,
-            w._(
-                "Your message is too long: please keep it under {limit} characters, one question at a time."
+            w._.ngettext(
+                "Your message is too long: please keep it under {limit} character, one question at a time.",
+                "Your message is too long: please keep it under {limit} characters, one question at a time.",
+                MAX_TEXT_CHARS,
             ).format(limit=MAX_TEXT_CHARS),
             intent="too_long",
         )

@@ -398,7 +398,8 @@ async def _manage_action(
     elif action == "list":
         places = await events.roster(event.id, actor=actor)
         await query.answer()
-        lines = [w._("👥 Event {id}: {count} people").format(id=event.id, count=len(places))]
+        heading = w._.ngettext("👥 Event {id}: {count} person", "👥 Event {id}: {count} people", len(places))
+        lines = [heading.format(id=event.id, count=len(places))]
         lines += [roster_line(w._, p) for p in places]
         await say(update, "\n".join(lines))
         return

@@ -151,7 +151,11 @@ def _menu(_: Translate, event: EventView, stored: dict[str, Any]) -> tuple[str, 
     if moved and event.status == "published" and people:
         lines += [
             "",
-            _("📣 The {count} people enrolled or waiting will be told the new details.").format(count=people),
+            _.ngettext(
+                "📣 The {count} person enrolled or waiting will be told the new details.",
+                "📣 The {count} people enrolled or waiting will be told the new details.",
+                people,
+            ).format(count=people),
         ]
     names = list(FIELDS.items())
     rows = [
@@ -259,8 +263,10 @@ def _parse(field: str, text: str, draft: EventDraft, taken: int, _: Translate) -
         if seats == -1:
             return _(ASK_SEATS_AGAIN)
         if seats is not None and seats < taken:
-            return _(
-                "{count} people already have a seat: please send {count} or more, or 0 for no limit:"
+            return _.ngettext(
+                "{count} person already has a seat: please send {count} or more, or 0 for no limit:",
+                "{count} people already have a seat: please send {count} or more, or 0 for no limit:",
+                taken,
             ).format(count=taken)
         return {"capacity": seats}
     if field == "start":
@@ -360,9 +366,19 @@ async def finish(update: Update, context: InterHubContext) -> int:
     if edited.moved:
         lines.append(w._("⏰ The reminders moved to the new time."))
     if edited.told:
-        lines.append(w._("📣 {count} people will be told the new details.").format(count=edited.told))
+        told = w._.ngettext(
+            "📣 {count} person will be told the new details.",
+            "📣 {count} people will be told the new details.",
+            edited.told,
+        )
+        lines.append(told.format(count=edited.told))
     if edited.promoted:
-        lines.append(w._("🎉 {count} people from the waiting list got a seat.").format(count=edited.promoted))
+        promoted = w._.ngettext(
+            "🎉 {count} person from the waiting list got a seat.",
+            "🎉 {count} people from the waiting list got a seat.",
+            edited.promoted,
+        )
+        lines.append(promoted.format(count=edited.promoted))
     lines += ["", summary(w._, edited.event)]
     await say(update, "\n".join(lines), manage_buttons(w._, edited.event))
     return ConversationHandler.END

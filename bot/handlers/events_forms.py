@@ -67,7 +67,9 @@ def parse_end(text: str, starts_at: datetime, zone: str) -> datetime | None:
 
 def seats(_: Translate, capacity: int | None) -> str:
     """``🪑 12 seats`` or ``🪑 no seat limit``."""
-    return _("🪑 no seat limit") if capacity is None else _("🪑 {count} seats").format(count=capacity)
+    if capacity is None:
+        return _("🪑 no seat limit")
+    return _.ngettext("🪑 {count} seat", "🪑 {count} seats", capacity).format(count=capacity)
 
 
 def preview(_: Translate, draft: EventDraft) -> str:
@@ -144,7 +146,7 @@ def manage_buttons(_: Translate, event: EventView) -> InlineKeyboardMarkup:
 
 def summary(_: Translate, event: EventView) -> str:
     """The event for its coach: status, time, place, seats and counts."""
-    counts = _("👥 {confirmed} confirmed, {waiting} waiting, {attended} attended").format(
+    counts = _("👥 confirmed: {confirmed} · waiting: {waiting} · attended: {attended}").format(
         confirmed=event.confirmed, waiting=event.waitlisted, attended=event.attended
     )
     return (

@@ -23,6 +23,7 @@ from bot.context import InterHubContext, who
 from bot.features import Command, Feature
 from bot.handlers.staff import refuse
 from bot.messaging import esc
+from core.i18n import translator
 
 log = logging.getLogger(__name__)
 #: ``mc:<action>:<request id>[:<mentor id or reason>]`` and ``mc:pause|resume:<mentor id>``.
@@ -37,9 +38,8 @@ REASON_LABELS = {
 PICK_LIST = 8
 
 
-def english(text: str) -> str:
-    """The coaches' texts are English: the "translation" of a msgid is the msgid itself."""
-    return text
+#: The coaches' texts are English: the "translation" of a msgid is the msgid itself.
+english = translator("en")
 
 
 def _ranked_lines(matches: list[Match]) -> list[str]:

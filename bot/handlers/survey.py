@@ -62,7 +62,11 @@ def _question_text(w: Who, progress: Progress, question: Question) -> str:
         )
     elif question.type == "text":
         lines.append(
-            w._("Please type your answer (up to {limit} characters).").format(limit=question.max_length)
+            w._.ngettext(
+                "Please type your answer (up to {limit} character).",
+                "Please type your answer (up to {limit} characters).",
+                question.max_length,
+            ).format(limit=question.max_length)
         )
     if not question.required:
         lines.append(w._("(optional)"))

@@ -193,7 +193,7 @@ async def test_a_coach_moves_the_event_and_the_person_enrolled_is_told_at_once_w
 
     changed = [t for t in fake_api.texts(guest) if "has changed" in t]
     assert len(changed) == 1 and f"{day} 10:00–12:00 (Europe/Rome)" in changed[0]
-    assert "saved" in fake_api.texts(coach)[-1] and "1 people will be told" in fake_api.texts(coach)[-1]
+    assert "saved" in fake_api.texts(coach)[-1] and "1 person will be told" in fake_api.texts(coach)[-1]
     entry = documents(fake_api, guest)[-1].walk("VEVENT")[0]
     assert f"{entry.decoded('DTSTART'):%Y-%m-%d %H:%M}" == f"{day} 10:00"
     assert str(entry["UID"]) == f"event-{event.id}@interhub"  # the same event, updated in the calendar

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from actions.models import LoginAttempt, WebSession, WebUser
 from core.db import Database
 from tests.web.support import PASSWORD, Client, csrf_of, sign_in
-from web.accounts import AccountService
+from web.accounts import AccountService, Outcome
 
 WRONG = "The e-mail address or the password is not right. Please try again."
 LOCKED = "Too many attempts to sign in."
@@ -75,6 +77,24 @@ async def test_five_failures_from_one_address_lock_that_address_for_every_accoun
     elsewhere = await sign_in(await client_for(address="192.0.2.51"), "admin@example.org", PASSWORD)
 
     assert (locked.status_code, elsewhere.status_code) == (429, 303)
+
+
+async def test_concurrent_wrong_passwords_get_no_more_than_five_checks(
+    accounts: AccountService, web_db: Database
+) -> None:
+    """20 guesses at once for one account (from 20 addresses), then 20 at once from one address (for 20
+    accounts): the count and the record are one step, so exactly 5 of each are checked, the rest locked."""
+    one_account = [accounts.sign_in("admin@example.org", f"guess {n}", f"198.51.100.{n}") for n in range(20)]
+    one_address = [accounts.sign_in(f"u{n}@example.org", "guess", "192.0.2.9") for n in range(20)]
+
+    by_account = Counter(outcome for outcome, _ in await asyncio.gather(*one_account))
+    by_address = Counter(outcome for outcome, _ in await asyncio.gather(*one_address))
+
+    assert (by_account, by_address) == ({Outcome.WRONG: 5, Outcome.LOCKED: 15},) * 2
+    async with web_db.transaction() as session:
+        recorded = await session.scalar(select(func.count()).select_from(LoginAttempt))
+    assert recorded == 10  # the locked ones are not recorded, so the lock ends 15 minutes after the 5th
+    assert (await accounts.sign_in("admin@example.org", PASSWORD, "198.51.100.99"))[0] is Outcome.LOCKED
 
 
 async def test_the_lock_lifts_after_15_minutes(

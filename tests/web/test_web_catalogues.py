@@ -3,7 +3,6 @@ en, it, de, sl, hr, hu and match the code; the bot's catalogues do not carry the
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,12 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR
+import web.i18n
+from core.i18n import LOCALES_DIR, MissingCatalogError, translator
+from tests.catalogue_checks import catalogue_problems
 from web.i18n import WEB_LANGUAGES, web_translator
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def load(path: Path) -> Catalog:
@@ -29,15 +29,9 @@ TEMPLATE = {message.id for message in load(LOCALES_DIR / "web.pot") if message.i
 
 @pytest.mark.parametrize("lang", WEB_LANGUAGES)
 def test_web_catalogue_is_complete_and_clean(lang: str) -> None:
-    catalogue = {m.id: m for m in load(LOCALES_DIR / lang / "LC_MESSAGES" / "web.po") if m.id}
-    problems = [f"missing: {msgid!r}" for msgid in sorted(TEMPLATE - set(catalogue))]
-    for msgid, message in catalogue.items():
-        assert isinstance(msgid, str)
-        if message.fuzzy or not message.string:
-            problems.append(f"fuzzy or empty: {msgid!r}")
-        elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(message.string))):
-            problems.append(f"placeholders differ: {msgid!r}")
-    assert problems == []
+    catalogue = load(LOCALES_DIR / lang / "LC_MESSAGES" / "web.po")
+
+    assert catalogue_problems(catalogue, TEMPLATE, lang) == []
 
 
 def test_web_template_matches_the_code_and_templates(tmp_path: Path) -> None:
@@ -65,3 +59,15 @@ def test_the_report_texts_are_not_in_the_bots_catalogues() -> None:
 @pytest.mark.parametrize("lang", [lang for lang in WEB_LANGUAGES if lang != "en"])
 def test_compiled_web_catalogue_translates(lang: str) -> None:
     assert web_translator(lang)("Questions by topic") != "Questions by topic"
+
+
+def test_the_dashboard_uses_the_one_gettext_loader_of_core() -> None:
+    assert web_translator("de") is translator("de", "web")  # the same cached texts, not a second loader
+    assert web_translator("de")("Download CSV") == translator("de", "web")("Download CSV") != "Download CSV"
+    assert translator("de")("Download CSV") == "Download CSV"  # the bot's domain does not carry it
+    assert not hasattr(web.i18n, "_catalog") and "gettext" not in vars(web.i18n)
+
+
+def test_a_missing_domain_is_named_in_the_error() -> None:
+    with pytest.raises(MissingCatalogError, match="'nowhere'"):
+        translator("de", "nowhere")

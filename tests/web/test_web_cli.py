@@ -12,7 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from actions.models import LoginAttempt
 from bot.cli import main
 from bot.web_cli import cmd_add
 from core.db import Database
@@ -124,6 +126,31 @@ def test_a_wrong_account_is_refused_with_one_line(
     code, _out, err = run("web-users", "add", "x@example.org", *args, "--password-file", str(tmp_path / "pw"))
 
     assert (code, err) == (2, problem)
+
+
+def test_delete_erases_the_account_its_sessions_and_its_attempts(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("a long enough password\n", encoding="utf-8")
+    assert run("web-users", "add", "Gone@Example.org", "--role", "coach", "--password-file", "pw")[0] == 0
+    assert sign_in(tmp_path, "gone@example.org", "a long enough password") is Outcome.OK
+    assert sign_in(tmp_path, "gone@example.org", "a wrong password!") is Outcome.WRONG
+    assert sign_in(tmp_path, "kept@example.org", "a wrong password!") is Outcome.WRONG
+
+    code, out, _err = run("web-users", "delete", "GONE@example.org")
+    again = run("web-users", "delete", "gone@example.org")
+
+    assert (code, out) == (0, "GONE@example.org: deleted (0 sessions, 2 sign-in attempts)\n")
+    assert again[0] == 2 and "no dashboard account gone@example.org" in again[2]
+    assert "gone@example.org" not in run("web-users", "list")[1]
+
+    async def attempts() -> list[str]:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/c.db")
+        try:
+            async with db.transaction() as session:
+                return list((await session.scalars(select(LoginAttempt.email))).all())
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(attempts()) == ["kept@example.org"]  # someone else's attempts stay
 
 
 def test_short_passwords_duplicates_and_unknown_accounts_are_refused(run: Run, tmp_path: Path) -> None:
