@@ -24,6 +24,11 @@ from nlu.language_model import trained
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
 #: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
 TRUSTED_INTENT = 0.6
+#: Intents acting on the person's data or settings whose words ("rate", "my data", "delete", "language")
+#: also occur in knowledge questions ("which vat rate do I charge"): when the message names a topic of the
+#: knowledge base (VAT, permit, staff…), their guess is checked against the articles like a weak one.
+#: Events, mentoring and "talk to a coach" are left out: "a mentor for marketing" names a topic by nature.
+DOUBTED_WITH_TOPIC = frozenset({"privacy_mydata", "privacy_forget", "give_feedback", "change_language"})
 
 INTENT_REPLIES = {
     "greet": N_("👋 Hello! Ask me anything about permits, taxes, marketing or staff for your business."),
@@ -145,7 +150,7 @@ class Answerer:
         )
         found = None
         if parse.intent not in QUESTION_INTENTS:
-            if parse.confidence < TRUSTED_INTENT:
+            if parse.confidence < TRUSTED_INTENT or (parse.intent in DOUBTED_WITH_TOPIC and topic):
                 found = self.kb.retrieve(text, lang, scope)
             if found is None or not self._confident(found):
                 reply_text = INTENT_REPLIES.get(parse.intent)  # features (events…) answer the others
