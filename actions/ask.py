@@ -24,6 +24,15 @@ from nlu.language_model import trained
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
 #: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
 TRUSTED_INTENT = 0.6
+#: Intents acting on the person's data or settings whose words ("rate", "my data", "delete", "language")
+#: also occur in knowledge questions ("which vat rate do I charge"): when the message names a topic of the
+#: knowledge base (VAT, permit, staff…), their guess is checked against the articles like a weak one.
+#: Events, mentoring and "talk to a coach" are left out: "a mentor for marketing" names a topic by nature.
+#: Intents answered by a fixed text only: when guessed weakly and the knowledge base is not sure either,
+#: the likely articles are offered ("not sure, maybe one of these") rather than that text, as for the
+#: fallback intent ("p.iva costi?" was read as a weak "help").
+SUGGEST_WHEN_WEAK = frozenset({"help", "out_of_scope"})
+DOUBTED_WITH_TOPIC = frozenset({"privacy_mydata", "privacy_forget", "give_feedback", "change_language"})
 
 INTENT_REPLIES = {
     "greet": N_("👋 Hello! Ask me anything about permits, taxes, marketing or staff for your business."),
@@ -145,14 +154,15 @@ class Answerer:
         )
         found = None
         if parse.intent not in QUESTION_INTENTS:
-            if parse.confidence < TRUSTED_INTENT:
+            if parse.confidence < TRUSTED_INTENT or (parse.intent in DOUBTED_WITH_TOPIC and topic):
                 found = self.kb.retrieve(text, lang, scope)
-            if found is None or not self._confident(found):
+            suggest = found is not None and bool(found.hits) and parse.intent in SUGGEST_WHEN_WEAK
+            if (found is None or not self._confident(found)) and not suggest:
                 reply_text = INTENT_REPLIES.get(parse.intent)  # features (events…) answer the others
                 return replace(base, answer=_(reply_text) if reply_text else "")
-            base = replace(
-                base, intent="ask_question"
-            )  # a weak intent guess loses to a confident article match
+            # a weak intent guess loses to a confident article match (and a weak "help" or "out of
+            # scope" guess to the likely articles, offered as when unsure)
+            base = replace(base, intent="ask_question")
         found = found or self.kb.retrieve(text, lang, scope)
         refs = tuple(
             [ArticleRef(h.article.id, await self.title(h.article, lang), h.score) for h in found.hits]

@@ -48,21 +48,43 @@ class Scores:
     support: int
 
 
-def _parts(data: TrainingData, seed: int, part: Callable[[int, int], int]) -> list[int]:
-    """Give each example a part number; ``part(position, group size)`` decides within a shuffled
-    (language, intent) group, and later copies of a folded text follow the first copy."""
+def _groups(data: TrainingData, seed: int) -> list[list[int]]:
+    """Example indexes per (language, intent), each group shuffled by its own generator (so new examples of
+    one intent do not reshuffle all the others), in a fixed group order."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, example in enumerate(data.examples):
         groups[(example.language, example.intent)].append(index)
-    rng = random.Random(seed)
+    for (language, intent), indices in groups.items():
+        random.Random(f"{seed}:{language}:{intent}").shuffle(indices)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _parts(data: TrainingData, seed: int, part: Callable[[int, int], int]) -> list[int]:
+    """Give each example a part number; ``part(position, group size)`` decides within a shuffled
+    (language, intent) group, and later copies of a folded text follow the first copy."""
     chosen: dict[str, int] = {}
     parts = [0] * len(data.examples)
-    for key in sorted(groups):
-        indices = groups[key]
-        rng.shuffle(indices)
+    for indices in _groups(data, seed):
         for position, index in enumerate(indices):
             text = normalise(data.examples[index].text)
             parts[index] = chosen.setdefault(text, part(position, len(indices)))
+    return parts
+
+
+def _held_out(data: TrainingData, seed: int, test_fraction: float) -> list[int]:
+    """1 for the held-out examples: ``test_fraction`` of every group (at least one), counting the copies
+    of texts already placed by an earlier group ("hvala" is Slovenian and Croatian), which follow them."""
+    chosen: dict[str, int] = {}
+    parts = [0] * len(data.examples)
+    for indices in _groups(data, seed):
+        texts = [normalise(data.examples[index].text) for index in indices]
+        quota = max(1, round(len(indices) * test_fraction))
+        held = sum(chosen[text] for text in texts if text in chosen)
+        for index, text in zip(indices, texts, strict=True):
+            if text not in chosen:
+                chosen[text] = int(held < quota)
+                held += chosen[text]
+            parts[index] = chosen[text]
     return parts
 
 
@@ -74,7 +96,7 @@ def split(
     data: TrainingData, test_fraction: float = 0.2, seed: int = SEED
 ) -> tuple[TrainingData, TrainingData]:
     """Return ``(train, test)``: about ``test_fraction`` of every (language, intent) is held out."""
-    parts = _parts(data, seed, lambda position, size: int(position < max(1, round(size * test_fraction))))
+    parts = _held_out(data, seed, test_fraction)
     return _subset(data, parts, {0}), _subset(data, parts, {1})
 
 

@@ -19,11 +19,12 @@ from actions.migrate import upgrade
 from core.services import Services, attach_answerer
 from core.settings import load_settings
 
-#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.787, top-3 0.933,
-#: answers right 0.871; other languages top-1 0.619, top-3 0.796; out of scope answered 3 of 55.
-BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.75, 0.90, 0.83
-BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.57, 0.75
-BLIND_OUT_OF_SCOPE_ANSWERED = 5
+#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.789, top-3 0.931,
+#: answers right 0.861 (57.7 % answered); other languages top-1 0.641, top-3 0.829; out of scope answered
+#: 1 of 55 (276 articles, thresholds recalibrated with a wrong answer costing 2).
+BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.75, 0.89, 0.82
+BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.60, 0.79
+BLIND_OUT_OF_SCOPE_ANSWERED = 3
 
 
 def _measure(question_set: str) -> dict[str, Any]:
@@ -86,26 +87,27 @@ def test_curated_languages_find_the_right_article(figures: dict[str, Any]) -> No
     curated = figures["curated"]
 
     assert curated["answerable"] >= 100
-    assert curated["top1"] >= 0.81
-    assert curated["top3"] >= 0.93
+    assert curated["top1"] >= 0.82  # measured 0.849
+    assert curated["top3"] >= 0.93  # measured 0.960
 
 
 def test_out_of_scope_questions_get_no_answer(figures: dict[str, Any]) -> None:
     assert figures["all"]["out_of_scope"] >= 30
-    # One is answered since the question's named country is searched too: "quelle est la capitale de la
-    # Slovénie?" (q-fr-014) finds a Slovenian article with a wide lead. Known weakness (issue 13 note).
+    # One is answered: "quelle est la capitale de la Slovénie?" (q-fr-014). Place names no longer reach the
+    # encoders, but "capitale" meets the share capital of the s.p./d.o.o. cost article in BM25 and the
+    # Slovenian articles left by the named country give it a wide lead. Known weakness (issue 13 note).
     assert figures["all"]["out_of_scope_answered"] <= 1
 
 
 def test_answers_given_are_mostly_right(figures: dict[str, Any]) -> None:
-    # The confidence now counts the lead over the second article and the thresholds were chosen again on
-    # the blind calibration half: fewer answers (0.825, was above 0.85), more of them right (0.894). The
-    # share answered was lowered on purpose; "not sure" offers the articles as buttons.
-    assert figures["curated"]["answered_correct"] >= 0.87
-    assert figures["curated"]["answered"] >= 0.79
+    # The thresholds were chosen again on the blind calibration half with a wrong answer costing twice a
+    # right one: fewer answers (0.651, was 0.825), more of them right (0.915, was 0.894). The share
+    # answered was lowered on purpose; "not sure" offers the articles as buttons (top-3 0.960).
+    assert figures["curated"]["answered_correct"] >= 0.88
+    assert figures["curated"]["answered"] >= 0.62
 
 
 def test_other_languages_find_the_article_among_the_suggestions(figures: dict[str, Any]) -> None:
     # ar, zh, uk, tr, es, fr have no curated text: USE and e5 embeddings against the curated texts.
-    assert figures["other"]["top3"] >= 0.88
-    assert figures["other"]["top1"] >= 0.70
+    assert figures["other"]["top3"] >= 0.90  # measured 0.939
+    assert figures["other"]["top1"] >= 0.75  # measured 0.796

@@ -1,0 +1,61 @@
+"""Rules of the answering path that sit between the NLU and the search (issue 13): a knowledge question is
+not taken for a data request, and place names do not reach the encoders."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+from actions.ask import Answerer, AskResult
+from actions.migrate import upgrade
+from core.services import Services, attach_answerer
+from core.settings import load_settings
+from knowledge.base import place_names
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Iterator[Answerer]:
+    """The real answerer (knowledge base, NLU, calibrated thresholds) on a throw-away database."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/rules.db"
+        upgrade(url)
+        services = Services.from_url(url)
+        yield attach_answerer(services, load_settings(database_url=url, _env_file=None))
+        asyncio.run(services.db.dispose())
+
+
+def _ask(answerer: Answerer, text: str, country: str) -> AskResult:
+    return asyncio.run(answerer.ask(text, preferred_language="en", country=country))
+
+
+@pytest.mark.parametrize("text", ["which vat rate do i charge", "vat rate"])
+def test_a_vat_question_is_not_a_data_or_feedback_request(answerer: Answerer, text: str) -> None:
+    result = _ask(answerer, text, "DE")
+
+    first = result.articles[0].id if result.articles else None
+    assert (result.intent, first) == ("ask_question", "de-vat-rates")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("download my data", "privacy_mydata"), ("delete my data", "privacy_forget")]
+)
+def test_data_requests_still_reach_their_feature(answerer: Answerer, text: str, intent: str) -> None:
+    result = _ask(answerer, text, "DE")
+
+    assert (result.intent, result.kind, result.answered) == (intent, "intent", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("quelle est la capitale de la Slovénie?", "quelle est la capitale de la ?"),
+        ("ابني بألمانيا طالب", "ابني طالب"),
+        ("我弟弟想在斯洛文尼亚开个小服装店", "我弟弟想在 开个小服装店"),
+        ("da li mogu otvoriti obrt", "da li mogu otvoriti obrt"),
+    ],
+)
+def test_place_names_are_cut_as_whole_words(text: str, expected: str) -> None:
+    assert " ".join(place_names().sub(" ", text).split()) == expected
