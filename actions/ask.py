@@ -24,14 +24,14 @@ from nlu.language_model import trained
 QUESTION_INTENTS = frozenset({"ask_question", FALLBACK_INTENT})
 #: Below this NLU confidence, another intent is checked against the knowledge base before it is acted on.
 TRUSTED_INTENT = 0.6
-#: Intents acting on the person's data or settings whose words ("rate", "my data", "delete", "language")
-#: also occur in knowledge questions ("which vat rate do I charge"): when the message names a topic of the
-#: knowledge base (VAT, permit, staff…), their guess is checked against the articles like a weak one.
-#: Events, mentoring and "talk to a coach" are left out: "a mentor for marketing" names a topic by nature.
 #: Intents answered by a fixed text only: when guessed weakly and the knowledge base is not sure either,
 #: the likely articles are offered ("not sure, maybe one of these") rather than that text, as for the
 #: fallback intent ("p.iva costi?" was read as a weak "help").
 SUGGEST_WHEN_WEAK = frozenset({"help", "out_of_scope"})
+#: Intents acting on the person's data or settings whose words ("rate", "my data", "delete", "language")
+#: also occur in knowledge questions ("which vat rate do I charge"): when the message names a topic of the
+#: knowledge base (VAT, permit, staff…), their guess is checked against the articles like a weak one.
+#: Events, mentoring and "talk to a coach" are left out: "a mentor for marketing" names a topic by nature.
 DOUBTED_WITH_TOPIC = frozenset({"privacy_mydata", "privacy_forget", "give_feedback", "change_language"})
 
 INTENT_REPLIES = {
