@@ -6,9 +6,10 @@ Two runs by default: ``plain`` (one 429 injected at a quarter, to show the pause
 sender is killed with SIGKILL at half and restarted). Each prints one JSON object: elapsed (from the
 senders' start), the sustained rate (first to last broadcast message, as the fake API received them) and
 its share of 30/s, the most sends the fake API accepted in any second, duplicates, missed, 429s, the reply
-times of the person chatting (from their update to the reply arriving) and, for ``kill``, what was in
-flight at the kill. ``--recipients 1000`` makes a quick run; ``--backend postgres`` uses ``--database-url``
-(default ``BENCH_POSTGRES_URL`` or the local ``b_bench`` database).
+times of the person chatting (from their update to the reply arriving), the crash window (arrival to the
+start of its recording) and, for ``kill``, what was in flight at the kill. ``--recipients 1000`` makes a
+quick run; ``--backend postgres`` uses ``--database-url`` (default ``BENCH_POSTGRES_URL`` or the local
+``b_bench`` database).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy import func, insert, select, text
 
 from actions.broadcasts import Segment
 from actions.migrate import upgrade
-from actions.models import BroadcastOutbox, User, utcnow
+from actions.models import BroadcastOutbox, User, aware, utcnow
 from core.services import Services
 from tests.e2e.test_broadcasts_e2e import daytime_offset
 from tests.fake_bot_api import Call, FakeBotApi
@@ -198,6 +199,30 @@ async def soon_sent(services: Services, ahead: int) -> int:
     return FIRST_CHAT + int(str(pseudonym).removeprefix("u_bench"))
 
 
+async def crash_window(services: Services, api: FakeBotApi, offset: float) -> dict[str, int]:
+    """From each message's arrival at the fake API to the start of the transaction recording it as sent
+    (ms; the commit itself comes on top): a sender killed in between sends that message again after its
+    lease, the one way a broadcast duplicates."""
+    wall_minus_monotonic = time.time() - time.monotonic()  # the fake API runs in this process
+    arrived: dict[int, float] = {}
+    for call in api.calls:
+        if is_broadcast(call):
+            arrived.setdefault(int(call.params["chat_id"]), call.at + wall_minus_monotonic)
+    async with services.db.transaction() as session:
+        rows = await session.execute(
+            select(BroadcastOutbox.pseudonym, BroadcastOutbox.sent_at).where(BroadcastOutbox.state == "sent")
+        )
+        windows = [
+            (aware(sent_at).timestamp() - offset - arrived[chat]) * 1000
+            for pseudonym, sent_at in rows
+            if (chat := FIRST_CHAT + int(str(pseudonym).removeprefix("u_bench"))) in arrived
+        ]
+    if len(windows) < 2:
+        return {}
+    cuts = statistics.quantiles(windows, n=20)
+    return {"p50": round(statistics.median(windows)), "p95": round(cuts[18]), "max": round(max(windows))}
+
+
 async def run(options: Options) -> dict[str, Any]:
     services = Services.from_url(options.url)
     offset = daytime_offset()
@@ -274,6 +299,7 @@ async def run(options: Options) -> dict[str, Any]:
             "exit_codes": [p.returncode for p in processes],
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "cpu_ms_per_message": cpu_ms(len(broadcast_arrivals), cpu_at_start),
+            "arrival_to_record_ms": await crash_window(services, api, offset),
         }
         if options.kill:
             result.update(kill)
