@@ -7,13 +7,15 @@ sends one message at a time and prepares the next while the current one goes out
 take the chat's and a bot permit (``actions.broadcast_limiter``) and mark the row ``sending``; the lane waits
 for the permit's moment and sends; one more commit records the result and gives the permits back.
 
-Crash window: a sender killed after marking a row ``sending`` leaves it so, with a lease that runs out;
-``reconcile`` then puts it back in the queue and it is sent again. If the kill came while it waited for its
-permit or before the request reached Telegram, that is the first delivery; only if Telegram had received the
-request and the result was not yet committed (the answer and one commit: milliseconds) does the person get
-it twice. Each pipeline has one request out at a time, so a killed sender can duplicate at most two
-messages; rows claimed but not started are still ``queued`` and are sent after the lease with no duplicate;
-nothing is missed.
+Crash window: a row goes ``queued`` → ``sending`` (prepared, its permit taken) → ``departed`` (committed
+just before the request leaves) → its result. A sender killed before ``departed`` leaves the row ``sending``;
+once its lease runs out ``reconcile`` puts it back in the queue: the request never left, so this is its first
+delivery. A row left ``departed`` had its request on the way: ``reconcile`` records it as sent, reason
+"unconfirmed", and does not send it again. So a kill duplicates nothing; it loses a message only if it came
+in the moment between the ``departed`` commit and the request's bytes leaving (building the HTTP request:
+about a millisecond), or if the answer it never read was an error. The Bot API has no idempotency key and no
+way to read back what a chat received, so one of the two (a duplicate or a loss) is always possible; we keep
+the window on the side of a loss and as short as the HTTP client allows.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ DEFAULT_ZONE = "Europe/Berlin"  # the five countries share it; for people with n
 MAX_ATTEMPTS = 5  # 5xx and network errors; then the row is failed
 WEEK = timedelta(days=7)
 PRUNE_EVERY = 100  # rounds between clean-ups of the per-chat pace rows
+DEPART_LEAD = 0.005  # seconds before its permit's moment that a row is marked departed (about one commit)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -162,14 +165,22 @@ class BroadcastSender:
                 await asyncio.sleep(poll)
 
     async def reconcile(self) -> int:
-        """Requeue rows left ``sending`` by a sender whose lease ran out (it died mid-request)."""
+        """Settle the rows of a sender whose lease ran out (it died): requeue those it had only prepared
+        (``sending``) and record as sent, unconfirmed, those whose request had left (``departed``)."""
+        lost = BroadcastOutbox.locked_until < self.clock()
+        settle = {"locked_by": None, "locked_until": None}
         async with self.db.transaction() as session:
-            result = await session.execute(
+            requeued = await session.execute(
                 update(BroadcastOutbox)
-                .where(BroadcastOutbox.state == "sending", BroadcastOutbox.locked_until < self.clock())
-                .values(state="queued", locked_by=None, locked_until=None, reason="sender lost")
+                .where(BroadcastOutbox.state == "sending", lost)
+                .values(state="queued", reason="sender lost", **settle)
             )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            unconfirmed = await session.execute(
+                update(BroadcastOutbox)
+                .where(BroadcastOutbox.state == "departed", lost)
+                .values(state="sent", reason="unconfirmed: sender lost", **settle)
+            )
+            return int(requeued.rowcount or 0) + int(unconfirmed.rowcount or 0)  # type: ignore[attr-defined]
 
     async def claim(self) -> list[BroadcastOutbox]:
         """Lease up to ``batch`` due rows of broadcasts that are sending and not paused."""
@@ -234,7 +245,7 @@ class BroadcastSender:
                 select(BroadcastOutbox.pseudonym, func.count())
                 .where(
                     BroadcastOutbox.pseudonym.in_(pseudonyms),
-                    BroadcastOutbox.state.in_(("sent", "sending")),
+                    BroadcastOutbox.state.in_(("sent", "sending", "departed")),
                     BroadcastOutbox.sent_at >= self.clock() - WEEK,
                 )
                 .group_by(BroadcastOutbox.pseudonym)
@@ -268,6 +279,11 @@ class BroadcastSender:
         """Send when the permit starts, record the result and give the permits back; a 429 stops the
         batch's other pipelines at once (before it is recorded)."""
         row, permit = ready.row, ready.permit
+        await asyncio.sleep(max(0.0, permit.start - DEPART_LEAD - self.limiter.wall()))
+        # A 429 meanwhile: this one waits with the rest. Lease run out: the row is someone else's now.
+        if stop.is_set() or not await self._depart(row):
+            await self._undo(ready)
+            return
         result = await self.lane.send_broadcast(
             row.pseudonym, ready.text, ready.buttons, not_before=permit.start
         )
@@ -275,6 +291,20 @@ class BroadcastSender:
         if result.outcome == Outcome.RETRY_AFTER:
             stop.set()
         await self._record(row, result, permit, answered)
+
+    async def _depart(self, row: BroadcastOutbox) -> bool:
+        """Mark the row's request as leaving now (committed first); False if the row is no longer ours."""
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(
+                update(BroadcastOutbox)
+                .where(
+                    BroadcastOutbox.id == row.id,
+                    BroadcastOutbox.locked_by == self.name,
+                    BroadcastOutbox.state == "sending",
+                )
+                .values(state="departed")
+            )
+            return bool(result.rowcount)
 
     async def _undo(self, ready: _Ready | None) -> None:
         """Put back a row marked in flight but not sent (a 429 came first), and its permits."""
@@ -345,7 +375,7 @@ class BroadcastSender:
         mine = and_(
             BroadcastOutbox.id == row.id,
             BroadcastOutbox.locked_by == self.name,
-            BroadcastOutbox.state == "sending",
+            BroadcastOutbox.state == "departed",
         )
         values: dict[str, object] = {"locked_by": None, "locked_until": None}
         if result.outcome == Outcome.SENT:

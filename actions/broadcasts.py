@@ -40,7 +40,7 @@ def visible_length(text: str, is_html: bool) -> int:
     return len(html.unescape(_TAG.sub("", text))) if is_html else len(text)
 
 
-PENDING = ("queued", "sending")
+PENDING = ("queued", "sending", "departed")
 SEGMENT_KEYS = ("country", "language", "sector", "enrolled", "attended", "not_enrolled", "active_days")
 
 

@@ -32,7 +32,7 @@ EVENT_STATES = ("draft", "published", "cancelled", "finished")
 ENROLMENT_STATES = ("confirmed", "waitlisted", "cancelled", "attended")
 MENTORING_STATES = ("requested", "approved", "declined", "active", "completed", "cancelled")
 BROADCAST_STATES = ("draft", "sending", "paused", "cancelled", "done")
-OUTBOX_STATES = ("queued", "sending", "sent", "failed", "unreachable", "skipped")
+OUTBOX_STATES = ("queued", "sending", "departed", "sent", "failed", "unreachable", "skipped")
 
 #: Constraint and index names the same on SQLite and PostgreSQL, so migrations can name what they change.
 NAMING_CONVENTION = {

@@ -322,14 +322,16 @@ async def test_permission_and_country_scope(services: Services) -> None:
         await services.broadcasts.create("x" * 4000, "it", Segment())
 
 
-async def test_a_lost_sender_row_is_resent_once_and_claimed_rows_are_not_lost(services: Services) -> None:
+async def test_a_dead_senders_rows_are_settled_without_sending_any_twice(services: Services) -> None:
     clock = Clock(MORNING)
     people = [await person(services, i) for i in range(1, 6)]
     bid = await broadcast(services, clock)
     dead = sender(services, Lane(), clock, name="dead", batch=3)
     rows = await dead.claim()
     assert len(rows) == 3
-    assert await dead._begin(rows[0])  # the request went out; the process died before recording it
+    prepared, departed, _claimed = rows
+    assert await dead._begin(prepared)  # permit taken, row marked; the request had not left
+    assert await dead._begin(departed) and await dead._depart(departed)  # the request was on its way
 
     survivor = sender(services, Lane(), clock, name="alive")
     lane = survivor.lane
@@ -339,9 +341,17 @@ async def test_a_lost_sender_row_is_resent_once_and_claimed_rows_are_not_lost(se
 
     clock.now += timedelta(minutes=2)  # the dead sender's lease ran out
     await survivor.run_until_idle(poll=0)
-    assert sorted(lane.received()) == sorted(people)  # 0 missed, 0 duplicates here
+    # The prepared and the merely claimed rows are sent now; the departed one is recorded, not sent again.
+    assert sorted(lane.received()) == sorted(set(people) - {departed.pseudonym})
+    async with services.db.transaction() as session:
+        settled = (
+            await session.execute(
+                select(BroadcastOutbox.state, BroadcastOutbox.reason).where(BroadcastOutbox.id == departed.id)
+            )
+        ).one()
+    assert tuple(settled) == ("sent", "unconfirmed: sender lost")
     status = await services.broadcasts.get(bid)
-    assert status is not None and status.state == "done"
+    assert status is not None and status.state == "done" and status.as_json()["sent"] == 5
 
 
 async def test_two_senders_in_one_process_share_the_outbox(services: Services) -> None:

@@ -175,15 +175,17 @@ def spawn(module: str, *args: object, stdout: int | None = None) -> subprocess.P
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout)
 
 
-async def in_flight(services: Services, sender: str) -> int:
-    """Rows the sender had marked ``sending`` (its request may or may not have reached Telegram)."""
+async def in_flight(services: Services, sender: str) -> dict[str, int]:
+    """The sender's rows in flight: prepared (``sending``: the request had not left, sent again later) and
+    ``departed`` (the request was on its way: recorded as sent, unconfirmed, never sent again)."""
     async with services.db.transaction() as session:
-        count = await session.scalar(
-            select(func.count()).where(
-                BroadcastOutbox.state == "sending", BroadcastOutbox.locked_by == sender
-            )
+        rows = await session.execute(
+            select(BroadcastOutbox.state, func.count())
+            .where(BroadcastOutbox.state.in_(("sending", "departed")), BroadcastOutbox.locked_by == sender)
+            .group_by(BroadcastOutbox.state)
         )
-        return int(count or 0)
+        counts = {state: int(count) for state, count in rows}
+    return {"prepared": int(counts.get("sending", 0)), "departed": int(counts.get("departed", 0))}
 
 
 async def soon_sent(services: Services, ahead: int) -> int:
