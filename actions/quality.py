@@ -28,6 +28,8 @@ NEW_USER_LANGUAGE = "en"
 #: 98 % answered but 88 % of them right and 3 of 20 out-of-scope questions answered; at 2.0 it is 1.54:
 #: 68 % answered, 91.5 % right, none out of scope (other languages: 1.26 either way).
 REWARD_RIGHT, PENALTY_WRONG, PENALTY_OUT_OF_SCOPE = 1.0, 2.0, 5.0
+#: Replies whose answer-or-not the threshold decides (searched ones); the others count for no threshold.
+THRESHOLD_DECIDES = frozenset({"answer", "unsure"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Outcome:
     top3: bool
     intent: str
     language_ok: bool
+    reply: str = "answer"  # AskResult.kind: "answer", "unsure", "clarify" or "intent"
 
 
 def load_questions(split: str | None = None, question_set: str = "retrieval") -> list[dict[str, Any]]:
@@ -78,6 +81,7 @@ async def run(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Outco
                 intent=result.intent,
                 language_ok=answerer.language_of(item["q"], NEW_USER_LANGUAGE, item["country"])
                 == item["lang"],
+                reply=result.kind,
             )
         )
     return outcomes
@@ -112,8 +116,10 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def choose_threshold(outcomes: list[Outcome], method: str) -> dict[str, Any]:
-    """The confidence threshold with the best utility on (calibration) outcomes of one method."""
-    relevant = [o for o in outcomes if o.method == method]
+    """The confidence threshold with the best utility on (calibration) outcomes of one method. Only
+    replies the threshold decides count: an intent reply (a confident NLU intent, no search) carries the
+    NLU's confidence, and "which country?" is asked whatever the confidence."""
+    relevant = [o for o in outcomes if o.method == method and o.reply in THRESHOLD_DECIDES]
     candidates = sorted({round(o.confidence, 4) for o in relevant} | {0.0, 1.0})
     best: tuple[float, float] = (float("-inf"), 1.0)
     for threshold in candidates:

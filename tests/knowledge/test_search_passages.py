@@ -72,3 +72,32 @@ def test_an_unlabelled_set_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
 
     with pytest.raises(ValueError, match="lack expected/split"):
         quality.load_questions("test", "blind")
+
+
+def _outcome(
+    confidence: float, top1: bool, reply: str = "answer", kind: str = "answerable"
+) -> quality.Outcome:
+    return quality.Outcome(
+        id="b-1",
+        lang="en",
+        kind=kind,
+        method="curated",
+        confidence=confidence,
+        answered=True,
+        top1=top1,
+        top3=top1,
+        intent="ask_question",
+        language_ok=True,
+        reply=reply,
+    )
+
+
+def test_only_searched_replies_choose_the_threshold() -> None:
+    searched = [_outcome(1.6, True), _outcome(1.5, True), _outcome(1.2, False)]
+    # A confident "greet" (no search) carries the NLU's 0.95: it counted as a wrong answer below 0.95, and
+    # "which country?" (a wrong article first) is asked whatever the confidence.
+    ignored = [_outcome(0.95, False, reply="intent"), _outcome(1.55, False, reply="clarify")]
+
+    chosen = quality.choose_threshold([*searched, *ignored], "curated")
+
+    assert chosen == {"threshold": 1.35, "utility": 2.0, "questions": 3}
