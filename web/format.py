@@ -22,11 +22,19 @@ COUNTRY_NAMES = {
     "HU": N_("Hungary"),
 }
 SECTOR_NAMES = {"fashion": N_("Fashion"), "design": N_("Design"), "food": N_("Food"), "other": N_("Other")}
+TOPIC_NAMES = {
+    "legislation": N_("Legislation"),
+    "finance": N_("Finance"),
+    "marketing": N_("Marketing"),
+    "hr": N_("Staff (HR)"),
+    "support": N_("Where to get help"),
+}
 UNKNOWN = N_("Unknown")
 
 
 def label(column_key: str, value: str, _: Translate) -> str:
-    """A label on the page: country, language and sector codes by name; anything else through gettext."""
+    """A label on the page: country, language, sector and topic codes by name; anything else through
+    gettext."""
     if value == "unknown":
         return _(UNKNOWN)
     if column_key == "country" and value in COUNTRY_NAMES:
@@ -35,6 +43,8 @@ def label(column_key: str, value: str, _: Translate) -> str:
         return LANGUAGE_NAMES[value]
     if column_key == "sector" and value in SECTOR_NAMES:
         return _(SECTOR_NAMES[value])
+    if column_key == "topic" and value in TOPIC_NAMES:
+        return _(TOPIC_NAMES[value])
     return _(value)
 
 

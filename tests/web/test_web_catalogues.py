@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 import web.i18n
 from core.i18n import LOCALES_DIR, MissingCatalogError, translator
 from tests.catalogue_checks import catalogue_problems
+from web.format import label
 from web.i18n import WEB_LANGUAGES, web_translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,3 +72,14 @@ def test_the_dashboard_uses_the_one_gettext_loader_of_core() -> None:
 def test_a_missing_domain_is_named_in_the_error() -> None:
     with pytest.raises(MissingCatalogError, match="'nowhere'"):
         translator("de", "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("lang", "legislation"), [("it", "Normativa"), ("de", "Recht"), ("hu", "Jogszabályok")]
+)
+def test_topic_codes_are_shown_by_name_and_stay_codes_elsewhere(lang: str, legislation: str) -> None:
+    _ = web_translator(lang)
+
+    assert label("topic", "legislation", _) == legislation
+    assert label("topic", "hr", _) != "hr"
+    assert label("article", "legislation", _) == "legislation"  # only the topic column names topics
