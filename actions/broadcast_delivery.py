@@ -4,8 +4,9 @@ A sender claims a batch of queued rows for a lease (``FOR UPDATE SKIP LOCKED`` o
 lock on SQLite) and reads once for the batch the people (still taking invitations, reachable), the weekly cap
 and their country's quiet hours (21:00-08:00: held until 08:00). Two pipelines then send the batch; each
 sends one message at a time and prepares the next while the current one goes out. Preparing is one commit:
-take the chat's and a bot permit (``actions.broadcast_limiter``) and mark the row ``sending``; the lane waits
-for the permit's moment and sends; one more commit records the result and gives the permits back.
+take the chat's and a bot permit (``actions.broadcast_limiter``) and mark the row ``sending``. Just before the
+permit's moment a second commit marks it ``departed`` and the lane sends; a third records the result and
+gives the permits back.
 
 Crash window: a row goes ``queued`` → ``sending`` (prepared, its permit taken) → ``departed`` (committed
 just before the request leaves) → its result. A sender killed before ``departed`` leaves the row ``sending``;

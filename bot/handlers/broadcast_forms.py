@@ -167,19 +167,20 @@ async def final_texts(
     and the languages that read the coach's text untranslated. The texts are Telegram HTML: what the
     coach (or the translator) wrote is escaped, the card keeps its formatting."""
     text, supplied = str(draft["text"]), dict(draft.get("translations", {}))
+    escaped = html.escape(text, quote=False)
 
     async def body(lang: str) -> tuple[str, bool]:
         if lang == coach_lang:
-            return html.escape(text, quote=False), True
+            return escaped, True
         if lang in supplied:
             return html.escape(supplied[lang], quote=False), True
         if translations.available:
             try:
                 found = await translations.translate(text, coach_lang, lang)
             except TranslationUnavailable:
-                return html.escape(text, quote=False), False
+                return escaped, False
             return f"{html.escape(found, quote=False)}\n\n{translator(lang)(MACHINE_MARK)}", True
-        return html.escape(text, quote=False), False
+        return escaped, False
 
     async def full(lang: str) -> tuple[str, bool]:
         found, own = await body(lang)
