@@ -268,7 +268,8 @@ def serve(model: Path, port: int, token: str, venv: Path | None = None, wait: fl
     _prune(ARTEFACTS, "server-*.log", KEEP_MODELS)
     log_path = ARTEFACTS / f"server-{port}.log"
     command = [str(venv / "bin" / "rasa"), "run", "--enable-api", "--model", str(model)]
-    command += ["--interface", "127.0.0.1", "--port", str(port), "--auth-token", token]
+    # One argument with "=": a random token may start with "-", which argparse would take for an option.
+    command += ["--interface", "127.0.0.1", "--port", str(port), f"--auth-token={token}"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=rasa_env(venv), start_new_session=True
