@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from actions.ask import Answerer
-from knowledge.base import CALIBRATION_FILE, Thresholds
+import numpy as np
+
+from actions.ask import Answerer, AskResult
+from knowledge.base import CALIBRATION_FILE, Thresholds, load_rankers
 from knowledge.models import CURATED_LANGUAGES
+from knowledge.ranker import Example, LinearRanker, train
 
 EVALUATION = Path(__file__).resolve().parent.parent / "knowledge" / "evaluation"
 #: Labelled question sets (``expected`` and ``split`` on every line): the development set and the blind one.
@@ -27,7 +30,9 @@ NEW_USER_LANGUAGE = "en"
 #: costs most. With a wrong answer at 1.0, the blind calibration half's curated threshold fell to 1.05:
 #: 98 % answered but 88 % of them right and 3 of 20 out-of-scope questions answered; at 2.0 it is 1.54:
 #: 68 % answered, 91.5 % right, none out of scope (other languages: 1.26 either way).
-REWARD_RIGHT, PENALTY_WRONG, PENALTY_OUT_OF_SCOPE = 1.0, 2.0, 5.0
+REWARD_RIGHT, PENALTY_WRONG, PENALTY_OUT_OF_SCOPE = 1.0, 2.0, 10.0
+#: Folds for choosing thresholds on probabilities from rankers that did not see the question.
+FOLDS = 5
 #: Replies whose answer-or-not the threshold decides (searched ones); the others count for no threshold.
 THRESHOLD_DECIDES = frozenset({"answer", "unsure"})
 
@@ -137,25 +142,89 @@ def choose_threshold(outcomes: list[Outcome], method: str) -> dict[str, Any]:
     # Halfway down to the next confidence below, so the threshold does not sit on a calibration point.
     below = [c for c in candidates if c < best[1]]
     threshold = (below[-1] + best[1]) / 2 if below else best[1]
-    return {"threshold": round(threshold, 4), "utility": best[0], "questions": len(relevant)}
+    answerable = [o for o in relevant if o.kind == "answerable"]
+    answered = [o for o in answerable if o.confidence >= threshold]
+    out_of_scope = [o for o in relevant if o.kind == "out_of_scope"]
+    answered_out = sum(o.confidence >= threshold for o in out_of_scope)
+    return {
+        "threshold": round(threshold, 4),
+        "utility": best[0],
+        "questions": len(relevant),
+        "answered": _share(len(answered), len(answerable)),
+        "answered_correct": _share(sum(o.top1 for o in answered), len(answered)),
+        "out_of_scope_answered": f"{answered_out} of {len(out_of_scope)}",
+    }
+
+
+def training_questions(question_set: str) -> list[dict[str, Any]]:
+    """What the rankers learn from and the thresholds are chosen on: the calibration halves of the set and,
+    for the blind set, of the development set (more examples; its test half stays held out as well)."""
+    questions = load_questions("calibration", question_set)
+    return questions + (load_questions("calibration", "retrieval") if question_set == "blind" else [])
+
+
+def labelled_example(item: dict[str, Any], result: AskResult, position: dict[str, int]) -> Example | None:
+    """The ranker's view of one answered-or-not question with its label; None when it was not searched."""
+    if result.retrieval is None or result.retrieval.example is None:
+        return None
+    example = result.retrieval.example
+    right = np.zeros(len(example.allowed), dtype=bool)
+    right[[position[i] for i in item["expected"] if i in position]] = True
+    if item["kind"] == "answerable" and not (right & example.allowed).any():
+        return None  # the right article is another country's: the scope rules that out, not the ranker
+    return Example(example.matrix, example.allowed, right, example.question)
+
+
+def _outcome(item: dict[str, Any], method: str, ranker: LinearRanker, example: Example) -> Outcome:
+    probabilities = ranker.probabilities(example.matrix, example.allowed, example.question)
+    best = int(probabilities.argmax())
+    return Outcome(
+        id=item["id"],
+        lang=item["lang"],
+        kind=item["kind"],
+        method=method,
+        confidence=float(probabilities[best]),
+        answered=True,
+        top1=bool(example.right[best]),
+        top3=bool(example.right[probabilities.argsort()[::-1][:3]].any()),
+        intent="ask_question",
+        language_ok=True,
+    )
 
 
 async def calibrate(
     answerer: Answerer, question_set: str = "retrieval", path: Path = CALIBRATION_FILE
 ) -> dict[str, Any]:
-    """Choose thresholds on a set's calibration split and write them, under the set's name, as the ones
-    the bot uses (``"use"``); thresholds chosen on other sets stay in the file."""
+    """Train the rankers on the set's training questions, choose each method's threshold on out-of-fold
+    probabilities (a ranker never judges questions it learned from), and write both, under the set's name,
+    as the ones the bot uses (``"use"``); what was chosen on other sets stays in the file."""
     saved = answerer.kb.thresholds
     answerer.kb.thresholds = Thresholds(curated=0.0, other=0.0)
+    position = {article.id: i for i, article in enumerate(answerer.kb.articles)}
+    labelled: dict[str, list[tuple[dict[str, Any], Example]]] = {"curated": [], "other": []}
     try:
-        outcomes = await run(answerer, load_questions("calibration", question_set))
+        for item in training_questions(question_set):
+            result = await answerer.ask(item["q"], preferred_language=item["lang"], country=item["country"])
+            example = labelled_example(item, result, position)
+            if example is not None and result.retrieval is not None:
+                labelled[result.retrieval.method].append((item, example))
     finally:
         answerer.kb.thresholds = saved
-    chosen = {method: choose_threshold(outcomes, method) for method in ("curated", "other")}
+    chosen = {}
+    for method, pairs in labelled.items():
+        held_out = []
+        for fold in range(FOLDS):
+            learnt = train([e for n, (_, e) in enumerate(pairs) if n % FOLDS != fold])
+            held_out += [
+                _outcome(i, method, learnt, e) for n, (i, e) in enumerate(pairs) if n % FOLDS == fold
+            ]
+        ranker = train([example for _, example in pairs])
+        chosen[method] = {**choose_threshold(held_out, method), "ranker": ranker.as_json()}
     data = json.loads(path.read_text()) if path.exists() else {}
     data = {name: value for name, value in data.items() if name in QUESTION_SETS}
     path.write_text(json.dumps({"use": question_set, **data, question_set: chosen}, indent=2) + "\n")
     answerer.kb.thresholds = Thresholds.load(path)
+    answerer.kb.rankers = load_rankers(path)
     return chosen
 
 

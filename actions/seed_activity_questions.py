@@ -136,7 +136,8 @@ def _question(
     odds = (0.8 if language in CURATED_LANGUAGES else 0.66) + 0.08 * progress
     answered = demo.chance(odds * (0.45 if intent == "nlu_fallback" else 1.0))
     if answered:
-        confidence = threshold + demo.rng.gammavariate(2.0, 0.12)
+        # a probability: above the threshold, below 1
+        confidence = threshold + (1 - threshold) * (1 - math.exp(-demo.rng.gammavariate(2.0, 0.5)))
     else:
         confidence = threshold * demo.rng.uniform(0.3, 0.98)
     named = person.country or (person.home if demo.chance(0.35) else None)

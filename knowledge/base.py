@@ -16,6 +16,7 @@ from knowledge.encoders import E5Encoder, UseEncoder
 from knowledge.loader import CONTENT_DIR, load_articles
 from knowledge.models import COUNTRIES, CURATED_LANGUAGES, Article
 from knowledge.passages import select_lines
+from knowledge.ranker import Evidence, Example, LinearRanker, features
 from knowledge.search import Hit, LexicalIndex, Scope
 from knowledge.semantic import SemanticIndex, e5_passages, use_passages
 from knowledge.tokenize import tokenize
@@ -24,23 +25,8 @@ from nlu.training_data import load_training_data
 #: Chinese and Japanese script: names are matched inside words there.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
-#: BM25 scores are mapped to 0..1 with this scale before the threshold applies.
-LEXICAL_SCALE = 4.0
-#: For languages without curated text, local terms ("partita iva", "minijob") still count: the embedding
-#: score gets this share of the best BM25 match in any curated language. Chosen on the blind set's
-#: calibration half (utility of the answers given, see actions/quality.py): 0.2 → 18, 0.4 → 27, 0.6 → 33,
-#: 0.8 → 32; top-1 0.71 → 0.76.
-LEXICAL_MIX = 0.6
-#: e5 cosine similarities below this floor carry no evidence; above it they are scaled to 0..1.
-DENSE_FLOOR = 0.8
-#: Weight of the e5 score next to BM25 (curated) or USE + BM25 (other languages). Blind calibration half:
-#: curated 0.5 → 1.0 raises the utility 58 → 63 (top-1 0.875 → 0.885); 2.0 lowers it to 54; for the
-#: other languages 0.5, 1.5 and 2.0 all did worse than 1.0.
-DENSE_WEIGHT = {"curated": 1.0, "other": 1.0}
-#: The confidence is the best score plus this share of its lead over the second article: a clear winner
-#: is surer than a tie between neighbours. Blind calibration half, utility at the best threshold: curated
-#: 0 → 47, 0.5 → 56, 1.0 → 57, 2.0 → 54; other languages 0 → 32, 0.5 → 32, 1.0 → 30.
-MARGIN_WEIGHT = {"curated": 1.0, "other": 0.5}
+#: Retrieval methods: questions in a curated language, and the others.
+METHODS = ("curated", "other")
 
 
 @dataclass(frozen=True)
@@ -51,14 +37,16 @@ class Retrieval:
     confidence: float
     method: str  # "curated" (BM25 + e5 in the question's language) or "other" (USE + e5 + any BM25)
     vector: NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    #: What the ranker saw (features of every article, which were allowed): training reads it.
+    example: Example | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Minimum confidence to give an article as the answer, per retrieval method."""
+    """Minimum confidence (the best article's probability) to give it as the answer, per method."""
 
-    curated: float = 0.8
-    other: float = 0.8
+    curated: float = 0.5
+    other: float = 0.5
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Thresholds:
@@ -72,6 +60,13 @@ class Thresholds:
     def for_method(self, method: str) -> float:
         """The threshold of one method."""
         return self.curated if method == "curated" else self.other
+
+
+def load_rankers(path: Path = CALIBRATION_FILE) -> dict[str, LinearRanker]:
+    """The trained rankers of the question set named by ``use`` (defaults when there are none)."""
+    data = json.loads(path.read_text()) if path.exists() else {}
+    chosen = data.get(data.get("use", ""), {})
+    return {method: LinearRanker.from_json(chosen.get(method, {}).get("ranker")) for method in METHODS}
 
 
 def place_names() -> re.Pattern[str]:
@@ -118,6 +113,7 @@ class KnowledgeBase:
         self.e5 = E5Encoder()
         self._vectors: tuple[SemanticIndex, SemanticIndex] | None = None
         self.thresholds = thresholds or Thresholds.load()
+        self.rankers = load_rankers()
         self.place_names = names
 
     @classmethod
@@ -140,16 +136,11 @@ class KnowledgeBase:
 
     def warm_up(self) -> None:
         """Load both encoders and the article vectors now rather than on the first question."""
-        self._indexes()
+        # USE first: loading it briefly holds its whole token table before the table is swapped for a file
+        # read row by row, so the peak is lower while the e5 model and the vectors are not loaded yet.
         self.use.query("warm-up")
+        self._indexes()
         self.e5.query("warm-up")
-
-    def _any_language_lexical(self, query: str) -> NDArray[np.float64]:
-        best: NDArray[np.float64] = np.max(
-            [self.lexical.scores(query, lang) for lang in CURATED_LANGUAGES], axis=0
-        )
-        top = float(best.max())
-        return best / top if top > 0 else best
 
     def passage(
         self, article: Article, question: str, lang: str, vector: NDArray[np.float32] | None
@@ -169,27 +160,41 @@ class KnowledgeBase:
         stripped = " ".join(self.place_names.sub(" ", query).split())
         return stripped if stripped else query
 
-    def retrieve(self, query: str, lang: str, scope: Scope, limit: int = 3) -> Retrieval:
-        """Find articles: BM25 plus e5 in a curated language; USE, e5 and any-language BM25 otherwise."""
+    def retrieve(
+        self, query: str, lang: str, scope: Scope, limit: int = 3, out_of_scope: float = 0.0
+    ) -> Retrieval:
+        """Find articles: measure the evidence (BM25, e5, and USE without curated text), let the trained
+        ranker turn it into each article's probability of being the answer, and return the likeliest.
+        ``out_of_scope`` is the NLU's probability that the message is not a business question at all."""
         use_index, e5_index = self._indexes()
         # Without curated text the encoders carry the search, and a named place would dominate them; in a
         # curated language BM25 already ignores place names, and removing them from the e5 query as well
         # lowered top-1 (blind calibration half: other languages 0.753 → 0.805, curated 0.883 → 0.875).
         dense_query = query if lang in CURATED_LANGUAGES else self.without_places(query)
         vector = self.e5.query(dense_query)
+        bm25 = {code: self.lexical.scores(query, code) for code in CURATED_LANGUAGES}
+        lexical = np.max(list(bm25.values()), axis=0)
+        similarities = e5_index.similarities(vector)
+        e5_any = e5_index.best(similarities)
         if lang in CURATED_LANGUAGES:
             method = "curated"
-            base = 1 - np.exp(-self.lexical.scores(query, lang) / LEXICAL_SCALE)
-            dense = e5_index.scores(vector, (lang,))
+            evidence = Evidence(
+                bm25[lang],
+                lexical,
+                e5_index.best(similarities, (lang,)),
+                e5_any,
+                None,
+                self.lexical.weights(scope),
+            )
         else:
             method = "other"
-            lexical = self._any_language_lexical(query)
-            base = use_index.scores(self.use.query(dense_query)) + LEXICAL_MIX * lexical
-            dense = e5_index.scores(vector)
-        dense = np.maximum(0.0, dense - DENSE_FLOOR) / (1 - DENSE_FLOOR)
-        scores = (base + DENSE_WEIGHT[method] * dense) * self.lexical.weights(scope)
-        order = scores.argsort()[::-1][: max(limit, 2)]
-        hits = [Hit(self.articles[i], float(scores[i])) for i in order if scores[i] > 0]
-        lead = hits[0].score - hits[1].score if len(hits) > 1 else hits[0].score if hits else 0.0
-        confidence = hits[0].score + MARGIN_WEIGHT[method] * lead if hits else 0.0
-        return Retrieval(tuple(hits[:limit]), confidence, method, vector)
+            use = use_index.scores(self.use.query(dense_query))
+            evidence = Evidence(lexical, lexical, e5_any, e5_any, use, self.lexical.weights(scope))
+        matrix, allowed = features(evidence), evidence.weights > 0
+        question = np.array([out_of_scope])
+        probabilities = self.rankers[method].probabilities(matrix, allowed, question)
+        order = probabilities.argsort()[::-1][:limit]
+        hits = [Hit(self.articles[i], float(probabilities[i])) for i in order if allowed[i]]
+        confidence = hits[0].score if hits else 0.0
+        example = Example(matrix, allowed, np.zeros(len(self.articles), dtype=bool), question)
+        return Retrieval(tuple(hits), confidence, method, vector, example)

@@ -129,15 +129,26 @@ class SemanticIndex:
         _save(path, None, vectors)
         return vectors
 
+    def similarities(self, vector: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Cosine similarity of a question vector with every embedded text (compute once per question)."""
+        similarities: NDArray[np.float32] = self._vectors @ vector
+        return similarities
+
+    def best(
+        self, similarities: NDArray[np.float32], langs: Sequence[str] = CURATED_LANGUAGES
+    ) -> NDArray[np.float64]:
+        """Best similarity per article among its texts in some languages (-1 for an article without any)."""
+        rows, starts, owners = self._subset(tuple(langs))
+        best = np.full(len(self.articles), -1.0)
+        if len(rows):
+            best[owners] = np.maximum.reduceat(similarities[rows], starts)
+        return best
+
     def scores(
         self, vector: NDArray[np.float32], langs: Sequence[str] = CURATED_LANGUAGES
     ) -> NDArray[np.float64]:
         """Best cosine similarity of a question vector with each article's texts in some languages."""
-        rows, starts, owners = self._subset(tuple(langs))
-        best = np.full(len(self.articles), -1.0)
-        if len(rows):
-            best[owners] = np.maximum.reduceat((self._vectors @ vector)[rows], starts)
-        return best
+        return self.best(self.similarities(vector), langs)
 
     def _subset(
         self, langs: tuple[str, ...]

@@ -25,7 +25,7 @@ async def test_italian_question_gets_the_italian_article_with_buttons(
     chat = await onboarded(answering_app, api, "IT", "it")
 
     reply = joined(
-        await chat.say("ciao devo aprire la partita iva, conviene il forfettario? quanto si paga?")
+        await chat.say("ciao, con la partita iva mi conviene il regime forfettario? quanto si paga di tasse?")
     )
 
     assert "forfettario" in reply.lower()

@@ -1,7 +1,7 @@
 """Answer quality on the held-out test halves, through the bot's own answering path.
 
-The thresholds in knowledge/calibration.json were chosen on the blind set's calibration half only
-(`interhub kb calibrate --set blind`); these figures come from questions never used to choose anything.
+The rankers and thresholds in knowledge/calibration.json were trained and chosen on the calibration halves
+only (`interhub kb calibrate --set blind`); these figures come from questions never used to choose anything.
 The gates sit a few points below what was measured (README, "How questions are answered"): they catch a
 regression, they do not claim the targets are met.
 """
@@ -19,11 +19,12 @@ from actions.migrate import upgrade
 from core.services import Services, attach_answerer
 from core.settings import load_settings
 
-#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.789, top-3 0.931,
-#: answers right 0.861 (57.7 % answered); other languages top-1 0.641, top-3 0.829; out of scope answered
-#: 1 of 55 (276 articles, thresholds recalibrated with a wrong answer costing 2).
-BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.75, 0.89, 0.82
-BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.60, 0.79
+#: Measured on the blind test half (see the README), minus a few points: curated top-1 0.840, top-3 0.943,
+#: answers right 0.876 (82.9 % answered); other languages top-1 0.658, top-3 0.872; out of scope answered
+#: 2 of 55 (the learned ranker, its "none" option weighing the NLU's out-of-scope probability).
+BLIND_CURATED_TOP1, BLIND_CURATED_TOP3, BLIND_CURATED_PRECISION = 0.80, 0.91, 0.84
+BLIND_CURATED_ANSWERED = 0.78
+BLIND_OTHER_TOP1, BLIND_OTHER_TOP3 = 0.62, 0.84
 BLIND_OUT_OF_SCOPE_ANSWERED = 3
 
 
@@ -63,6 +64,7 @@ def test_blind_curated_languages_find_the_right_article(blind: dict[str, Any]) -
     assert curated["top1"] >= BLIND_CURATED_TOP1
     assert curated["top3"] >= BLIND_CURATED_TOP3
     assert curated["answered_correct"] >= BLIND_CURATED_PRECISION
+    assert curated["answered"] >= BLIND_CURATED_ANSWERED
 
 
 def test_blind_other_languages_find_the_article(blind: dict[str, Any]) -> None:
@@ -87,27 +89,25 @@ def test_curated_languages_find_the_right_article(figures: dict[str, Any]) -> No
     curated = figures["curated"]
 
     assert curated["answerable"] >= 100
-    assert curated["top1"] >= 0.82  # measured 0.849
-    assert curated["top3"] >= 0.93  # measured 0.960
+    assert curated["top1"] >= 0.90  # measured 0.937
+    assert curated["top3"] >= 0.95  # measured 0.984
 
 
 def test_out_of_scope_questions_get_no_answer(figures: dict[str, Any]) -> None:
     assert figures["all"]["out_of_scope"] >= 30
-    # One is answered: "quelle est la capitale de la Slovénie?" (q-fr-014). Place names no longer reach the
-    # encoders, but "capitale" meets the share capital of the s.p./d.o.o. cost article in BM25 and the
-    # Slovenian articles left by the named country give it a wide lead. Known weakness (issue 13 note).
-    assert figures["all"]["out_of_scope_answered"] <= 1
+    # Two are answered (measured), both in languages without curated text: the ranker's "none" option
+    # leans on the NLU's out-of-scope probability, which is weaker there (fewer examples).
+    assert figures["all"]["out_of_scope_answered"] <= 3
 
 
 def test_answers_given_are_mostly_right(figures: dict[str, Any]) -> None:
-    # The thresholds were chosen again on the blind calibration half with a wrong answer costing twice a
-    # right one: fewer answers (0.651, was 0.825), more of them right (0.915, was 0.894). The share
-    # answered was lowered on purpose; "not sure" offers the articles as buttons (top-3 0.960).
-    assert figures["curated"]["answered_correct"] >= 0.88
-    assert figures["curated"]["answered"] >= 0.62
+    # The learned ranker's probability separates right from wrong first articles better than the old
+    # score-plus-margin: measured 0.960 answered (was 0.651), 0.942 of them right (was 0.915).
+    assert figures["curated"]["answered_correct"] >= 0.91
+    assert figures["curated"]["answered"] >= 0.92
 
 
 def test_other_languages_find_the_article_among_the_suggestions(figures: dict[str, Any]) -> None:
     # ar, zh, uk, tr, es, fr have no curated text: USE and e5 embeddings against the curated texts.
-    assert figures["other"]["top3"] >= 0.90  # measured 0.939
-    assert figures["other"]["top1"] >= 0.75  # measured 0.796
+    assert figures["other"]["top3"] >= 0.93  # measured 0.959
+    assert figures["other"]["top1"] >= 0.84  # measured 0.878

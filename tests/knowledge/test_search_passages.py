@@ -93,11 +93,32 @@ def _outcome(
 
 
 def test_only_searched_replies_choose_the_threshold() -> None:
-    searched = [_outcome(1.6, True), _outcome(1.5, True), _outcome(1.2, False)]
+    searched = [_outcome(0.9, True), _outcome(0.8, True), _outcome(0.4, False)]
     # A confident "greet" (no search) carries the NLU's 0.95: it counted as a wrong answer below 0.95, and
     # "which country?" (a wrong article first) is asked whatever the confidence.
-    ignored = [_outcome(0.95, False, reply="intent"), _outcome(1.55, False, reply="clarify")]
+    ignored = [_outcome(0.95, False, reply="intent"), _outcome(0.85, False, reply="clarify")]
 
     chosen = quality.choose_threshold([*searched, *ignored], "curated")
 
-    assert chosen == {"threshold": 1.35, "utility": 2.0, "questions": 3}
+    assert chosen == {
+        "threshold": 0.6,
+        "utility": 2.0,
+        "questions": 3,
+        "answered": 0.667,
+        "answered_correct": 1.0,
+        "out_of_scope_answered": "0 of 0",
+    }
+
+
+def test_an_answered_out_of_scope_question_costs_more_than_right_answers_gain() -> None:
+    # Answering down to 0.5 would win two right answers and answer one out-of-scope question.
+    outcomes = [
+        _outcome(0.9, True),
+        _outcome(0.6, True),
+        _outcome(0.55, False, kind="out_of_scope"),
+        _outcome(0.5, True),
+    ]
+
+    chosen = quality.choose_threshold(outcomes, "curated")
+
+    assert (chosen["threshold"], chosen["out_of_scope_answered"]) == (0.575, "0 of 1")
