@@ -33,6 +33,8 @@ NEW_USER_LANGUAGE = "en"
 REWARD_RIGHT, PENALTY_WRONG, PENALTY_OUT_OF_SCOPE = 1.0, 2.0, 10.0
 #: Folds for choosing thresholds on probabilities from rankers that did not see the question.
 FOLDS = 5
+#: Fewer searched questions than this for a method, and it keeps the default ranker and threshold.
+MIN_EXAMPLES = 4 * FOLDS
 #: Replies whose answer-or-not the threshold decides (searched ones); the others count for no threshold.
 THRESHOLD_DECIDES = frozenset({"answer", "unsure"})
 
@@ -212,6 +214,14 @@ async def calibrate(
         answerer.kb.thresholds = saved
     chosen = {}
     for method, pairs in labelled.items():
+        if len(pairs) < MIN_EXAMPLES:  # too few to learn from: the defaults, and say so
+            default = Thresholds().for_method(method)
+            chosen[method] = {
+                "threshold": default,
+                "questions": len(pairs),
+                "ranker": LinearRanker().as_json(),
+            }
+            continue
         held_out = []
         for fold in range(FOLDS):
             learnt = train([e for n, (_, e) in enumerate(pairs) if n % FOLDS != fold])
@@ -221,7 +231,12 @@ async def calibrate(
         ranker = train([example for _, example in pairs])
         chosen[method] = {**choose_threshold(held_out, method), "ranker": ranker.as_json()}
     data = json.loads(path.read_text()) if path.exists() else {}
-    data = {name: value for name, value in data.items() if name in QUESTION_SETS}
+    # Sets calibrated before the ranker (thresholds on another scale, no weights) are dropped.
+    data = {
+        name: value
+        for name, value in data.items()
+        if name in QUESTION_SETS and all("ranker" in value.get(method, {}) for method in chosen)
+    }
     path.write_text(json.dumps({"use": question_set, **data, question_set: chosen}, indent=2) + "\n")
     answerer.kb.thresholds = Thresholds.load(path)
     answerer.kb.rankers = load_rankers(path)

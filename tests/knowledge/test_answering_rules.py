@@ -4,16 +4,20 @@ not taken for a data request, and place names do not reach the encoders."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from actions import quality
 from actions.ask import Answerer, AskResult
 from actions.migrate import upgrade
 from core.services import Services, attach_answerer
 from core.settings import load_settings
-from knowledge.base import place_names
+from knowledge.base import Thresholds, load_rankers, place_names
+from knowledge.ranker import LinearRanker
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +79,58 @@ def test_a_multi_part_question_still_gets_its_likely_article_first(answerer: Ans
     result = _ask(answerer, "ciao devo aprire la partita iva, conviene il forfettario? quanto si paga?", "IT")
 
     assert [ref.id for ref in result.articles][:1] == ["it-regime-forfettario"]
+
+
+def test_calibration_trains_rankers_and_thresholds_that_the_knowledge_base_then_uses(
+    answerer: Answerer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    curated = [
+        ("minijob 538 euro wie anmelden", "de", "DE", ["de-minijob"]),
+        ("welche umsatzsteuer auf rechnungen 19 oder 7", "de", "DE", ["de-vat-rates"]),
+        ("apro partita iva, conviene il forfettario?", "it", "IT", ["it-regime-forfettario"]),
+        ("kolika je stopnja ddv v sloveniji", "sl", "SI", ["si-ddv-vat-rates"]),
+        ("what's the weather in rome tomorrow", "en", "IT", []),
+        ("minijob für meinen cousin im imbiss am wochenende", "de", "DE", ["de-minijob"]),
+        ("quanto costa la scia per un negozio di vestiti", "it", "IT", ["it-non-food-shop-scia"]),
+    ]
+    # The curated ones five times over (20 or more are needed to train), one in another language only.
+    questions = [
+        *curated * 5,
+        ("¿me registro como autónomo? partita iva", "es", "IT", ["it-open-partita-iva"]),
+    ]
+    lines = [
+        json.dumps(
+            {
+                "id": f"c-{n}",
+                "q": q,
+                "lang": lang,
+                "country": country,
+                "expected": expected,
+                "kind": "answerable" if expected else "out_of_scope",
+                "split": "calibration",
+            }
+        )
+        for n, (q, lang, country, expected) in enumerate(questions)
+    ]
+    (tmp_path / "set.jsonl").write_text("\n".join(lines) + "\n")
+    monkeypatch.setitem(quality.QUESTION_SETS, "retrieval", tmp_path / "set.jsonl")
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"use": "retrieval", "retrieval": {"curated": {"threshold": 1.5}}}))
+    kb = answerer.kb
+    saved = (kb.thresholds, kb.rankers)
+    try:
+        chosen = asyncio.run(quality.calibrate(answerer, "retrieval", path=path))
+
+        written = json.loads(path.read_text())
+        assert written["use"] == "retrieval"
+        assert set(written["retrieval"]) == {"curated", "other"}
+        assert kb.rankers == load_rankers(path)
+        assert kb.thresholds == Thresholds.load(path)
+        assert kb.rankers["curated"].as_json() == chosen["curated"]["ranker"]
+        assert kb.rankers["curated"] != LinearRanker()
+        assert 0.0 <= kb.thresholds.curated <= 1.0
+        # One question in another language is too few: that method keeps the defaults.
+        assert (chosen["other"]["questions"], kb.rankers["other"]) == (1, LinearRanker())
+        assert kb.thresholds.other == Thresholds().other
+    finally:
+        kb.thresholds, kb.rankers = saved
