@@ -117,13 +117,12 @@ class LinearRanker:
     @classmethod
     def from_json(cls, data: Mapping[str, object] | None) -> LinearRanker:
         """Read ``as_json`` output; the defaults when it is missing or names other features."""
-        if not data or not isinstance(data.get("weights"), dict):
+        if not data:
             return cls()
-        weights, none_weights = data["weights"], data.get("none_weights")
-        assert isinstance(weights, dict)
-        if set(weights) != set(FEATURES) or not isinstance(none_weights, dict):
+        weights, none_weights = data.get("weights"), data.get("none_weights")
+        if not isinstance(weights, dict) or not isinstance(none_weights, dict):
             return cls()
-        if set(none_weights) != set(QUESTION_FEATURES):
+        if set(weights) != set(FEATURES) or set(none_weights) != set(QUESTION_FEATURES):
             return cls()
         return cls(
             tuple(float(weights[name]) for name in FEATURES),

@@ -16,12 +16,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from knowledge.encoders import SentenceEncoder
+from knowledge.encoders import CACHE, SentenceEncoder
 from knowledge.models import CURATED_LANGUAGES, Article
 
 log = logging.getLogger(__name__)
-
-ARTEFACTS = Path(__file__).resolve().parent.parent / "artefacts" / "kb"
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ class SemanticIndex:
         articles: Sequence[Article],
         encoder: SentenceEncoder,
         passages: Callable[[Sequence[Article]], list[Passage]],
-        cache_dir: Path = ARTEFACTS,
+        cache_dir: Path = CACHE,
     ) -> None:
         self.articles = list(articles)
         self.encoder = encoder
